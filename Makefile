@@ -1,0 +1,51 @@
+# Marché Solidaire — the few verbs a developer needs.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export FLASK_APP := marketplace:create_app
+HOST ?= 127.0.0.1
+PORT ?= 5000
+PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432
+
+.PHONY: install run test test-pg e2e lint clean translations extract-messages chromium
+
+$(STAMP): setup.cfg pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP) translations
+
+translations: $(STAMP)
+	$(BIN)/pybabel compile --use-fuzzy -d marketplace/translations --statistics 2>&1 | tail -n 2
+
+extract-messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o marketplace/translations/messages.pot --no-location --sort-output .
+	$(BIN)/pybabel update -i marketplace/translations/messages.pot -d marketplace/translations --no-fuzzy-matching --ignore-obsolete
+
+run: install
+	$(BIN)/flask db upgrade
+	$(BIN)/flask seed-demo
+	$(BIN)/flask run --host $(HOST) --port $(PORT)
+
+test: install
+	$(BIN)/pytest -m "not e2e" $(PYTEST_ARGS)
+
+# Runs the suite against a fresh, uniquely named PostgreSQL database.
+test-pg: install
+	$(BIN)/python -m marketplace.core.pgtest $(PG_URL) -- $(BIN)/pytest -m "not e2e" $(PYTEST_ARGS)
+
+chromium:
+	@test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null)
+
+e2e: install chromium
+	$(BIN)/pytest -m e2e tests/e2e $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check marketplace seeds tests benchmarks
+
+clean:
+	rm -rf $(VENV) build *.egg-info artifacts .coverage htmlcov
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
+	find marketplace/translations -name '*.mo' -delete

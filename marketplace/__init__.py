@@ -1,0 +1,101 @@
+"""Marché Solidaire: the marketplace of the social and solidarity economy."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask, session
+from flask_login import current_user
+
+from marketplace.config import check_production, load_config
+from marketplace.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: str | dict | None = None) -> Flask:
+    """Build the application.
+
+    ``config`` is an environment name (development, testing, production) or a
+    dict of overrides applied on top of the environment's settings.
+    """
+    overrides: dict = {}
+    name = None
+    if isinstance(config, str):
+        name = config
+    elif isinstance(config, dict):
+        overrides = dict(config)
+        name = overrides.pop("ENV_NAME", None)
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+    )
+    app.config.update(load_config(name))
+    app.config.update(overrides)
+    check_production(app.config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config["DATABASE_URL"]:
+        app.config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'marketplace.db'}"
+    if not app.config["UPLOAD_DIR"]:
+        app.config["UPLOAD_DIR"] = str(Path(app.instance_path) / "uploads")
+    if not app.config["SEARCH_INDEX_DIR"]:
+        app.config["SEARCH_INDEX_DIR"] = str(Path(app.instance_path) / "search-index")
+    if app.config["DATABASE_URL"].startswith("postgresql://"):
+        app.config["DATABASE_URL"] = app.config["DATABASE_URL"].replace(
+            "postgresql://", "postgresql+psycopg://", 1
+        )
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    import marketplace.models  # noqa: F401  (complete metadata)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale, timezone_selector=lambda: "Europe/Paris")
+    limiter.init_app(app)
+
+    from marketplace.accounts.auth import init_login
+
+    init_login(app)
+
+    from marketplace.core import templating
+
+    templating.init_app(app)
+
+    from marketplace.core.errors import init_errors
+
+    init_errors(app)
+
+    _register_blueprints(app)
+
+    from marketplace.cli import init_cli
+
+    init_cli(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from marketplace.accounts.views import bp as accounts_bp
+    from marketplace.admin.views import bp as admin_bp
+    from marketplace.main.views import bp as main_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(admin_bp)
+
+
+def _select_locale() -> str:
+    from flask import current_app
+
+    languages = current_app.config["LANGUAGES"]
+    chosen = session.get("locale")
+    if chosen in languages:
+        return chosen
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    # French first, whatever the browser says; English on request.
+    return current_app.config["BABEL_DEFAULT_LOCALE"]

@@ -1,0 +1,1 @@
+"""Shared kernel: database base and types, clock, money, permissions, audit, outbox."""

@@ -1,0 +1,162 @@
+"""Database layer: declarative base, UTC-aware datetime type, the session.
+
+We keep a small session holder of our own instead of Flask-SQLAlchemy so that
+tests can bind the session to an outer transaction, and so that the same
+session serves web requests, CLI commands and scripts.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import MetaData, event
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, scoped_session, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator):
+    """A timezone-aware UTC datetime. Naive datetimes are refused on write.
+
+    SQLite stores no offset, so values are normalised to UTC on the way in and
+    marked UTC on the way out; PostgreSQL uses ``timestamptz``.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if not isinstance(value, dt.datetime):
+            raise TypeError(f"UTCDateTime expects a datetime, got {type(value).__name__}")
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError("Naive datetime refused: use marketplace.core.clock.now_utc()")
+        value = value.astimezone(dt.UTC)
+        if dialect.name == "sqlite":
+            return value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: dt.datetime | None, dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {dt.datetime: UTCDateTime()}
+
+
+def str_enum(enum_cls: type[enum.Enum], length: int = 32) -> sa.Enum:
+    """Store an enum by its value as a plain string with a CHECK-free column.
+
+    Native ENUM types make migrations painful; a VARCHAR keeps them simple.
+    """
+    return sa.Enum(
+        enum_cls,
+        native_enum=False,
+        create_constraint=False,
+        length=length,
+        values_callable=lambda e: [m.value for m in e],
+        validate_strings=True,
+    )
+
+
+class IdMixin:
+    id: Mapped[int] = mapped_column(primary_key=True)
+
+
+class TimestampMixin:
+    created_at: Mapped[dt.datetime] = mapped_column(default=lambda: _now())
+    updated_at: Mapped[dt.datetime] = mapped_column(default=lambda: _now(), onupdate=lambda: _now())
+
+
+def _now() -> dt.datetime:
+    from marketplace.core.clock import now_utc
+
+    return now_utc()
+
+
+def _app_ctx_id() -> int:
+    from flask.globals import app_ctx
+
+    try:
+        return id(app_ctx._get_current_object())
+    except RuntimeError:  # outside an app context: scripts, threads
+        import threading
+
+        return threading.get_ident()
+
+
+class Database:
+    """Holds the engine of the current app and the scoped session."""
+
+    Model = Base
+    metadata = Base.metadata
+
+    def __init__(self) -> None:
+        self.session: scoped_session[Session] = scoped_session(
+            sessionmaker(expire_on_commit=False), scopefunc=_app_ctx_id
+        )
+        self._engine: sa.Engine | None = None
+
+    def init_app(self, app) -> None:
+        url = app.config["DATABASE_URL"]
+        options: dict[str, Any] = {"pool_pre_ping": True, "echo": app.config.get("DATABASE_ECHO", False)}
+        if url.startswith("sqlite"):
+            options["connect_args"] = {"timeout": 30, "check_same_thread": False}
+        else:
+            options.update(pool_size=10, max_overflow=10, pool_recycle=1800)
+        engine = sa.create_engine(url, **options)
+        if engine.dialect.name == "sqlite":
+            _configure_sqlite(engine)
+        self._engine = engine
+        self.session.remove()
+        self.session.configure(bind=engine)
+        app.extensions["database"] = self
+
+        @app.teardown_appcontext
+        def _remove_session(exc: BaseException | None) -> None:
+            self.session.remove()
+
+    @property
+    def engine(self) -> sa.Engine:
+        if self._engine is None:
+            raise RuntimeError("Database not initialised: call create_app() first")
+        return self._engine
+
+    def create_all(self) -> None:
+        self.metadata.create_all(self.engine)
+
+    def drop_all(self) -> None:
+        self.metadata.drop_all(self.engine)
+
+
+def _configure_sqlite(engine: sa.Engine) -> None:
+    """Foreign keys on, WAL, and real transactions with SAVEPOINT support."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, connection_record):
+        dbapi_connection.isolation_level = None  # let SQLAlchemy emit BEGIN
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        conn.exec_driver_sql("BEGIN")

@@ -1,0 +1,129 @@
+"""factory-boy factories, one per model, flushed into the test session."""
+from __future__ import annotations
+
+import datetime as dt
+
+import factory
+from factory.alchemy import SQLAlchemyModelFactory
+
+from marketplace.accounts.models import BuyerKind, BuyerMembership, BuyerOrganisation, CommitteeMandate, User
+from marketplace.core.audit import AuditEvent
+from marketplace.core.clock import now_utc
+from marketplace.core.outbox import OutboxMessage
+from marketplace.extensions import db
+from marketplace.vendors.models import LegalForm, MemberRole, Vendor, VendorMembership, VendorStatus
+from marketplace.core.identifiers import make_siret as siret_for
+
+PASSWORD = "mot-de-passe-solide"
+
+
+class BaseFactory(SQLAlchemyModelFactory):
+    class Meta:
+        abstract = True
+        sqlalchemy_session_factory = lambda: db.session  # noqa: E731
+        sqlalchemy_session_persistence = "flush"
+
+
+class UserFactory(BaseFactory):
+    class Meta:
+        model = User
+
+    email = factory.Sequence(lambda n: f"personne{n}@exemple.fr")
+    display_name = factory.Faker("name", locale="fr_FR")
+    locale = "fr"
+    verified_at = factory.LazyFunction(now_utc)
+    password_hash = factory.LazyFunction(lambda: _hash(PASSWORD))
+
+    class Params:
+        admin = factory.Trait(is_admin=True)
+        unverified = factory.Trait(verified_at=None)
+
+
+def _hash(password: str) -> str:
+    from marketplace.accounts.auth import hash_password
+
+    return hash_password(password)
+
+
+class BuyerOrganisationFactory(BaseFactory):
+    class Meta:
+        model = BuyerOrganisation
+
+    name = factory.Sequence(lambda n: f"Commune de Saint-Exemple {n}")
+    kind = BuyerKind.COMMUNE
+    siret = factory.Sequence(lambda n: siret_for(210000000 + n))
+    postal_code = "38000"
+    commune = "Grenoble"
+    departement_code = "38"
+    payment_term_days = 30
+
+
+class BuyerMembershipFactory(BaseFactory):
+    class Meta:
+        model = BuyerMembership
+
+    user = factory.SubFactory(UserFactory)
+    organisation = factory.SubFactory(BuyerOrganisationFactory)
+
+
+class CommitteeMandateFactory(BaseFactory):
+    class Meta:
+        model = CommitteeMandate
+
+    user = factory.SubFactory(UserFactory)
+    organisation_name = factory.Sequence(lambda n: f"Association membre {n}")
+    starts_on = factory.LazyFunction(lambda: now_utc().date() - dt.timedelta(days=30))
+    ends_on = factory.LazyFunction(lambda: now_utc().date() + dt.timedelta(days=700))
+    is_chair = False
+    is_vendor_representative = False
+
+
+class VendorFactory(BaseFactory):
+    class Meta:
+        model = Vendor
+
+    name = factory.Sequence(lambda n: f"Coopérative Exemple {n}")
+    slug = factory.Sequence(lambda n: f"cooperative-exemple-{n}")
+    legal_name = factory.LazyAttribute(lambda o: f"{o.name} SCOP SARL")
+    siret = factory.Sequence(lambda n: siret_for(800000000 + n))
+    legal_form = LegalForm.SCOP
+    address = "12 rue des Artisans"
+    postal_code = "38000"
+    commune = "Grenoble"
+    departement_code = "38"
+    region_code = "84"
+    description = "Une coopérative de l'économie sociale et solidaire."
+    status = VendorStatus.APPROVED
+    approved_at = factory.LazyFunction(now_utc)
+    approval_expires_at = factory.LazyFunction(lambda: now_utc() + dt.timedelta(days=365))
+
+    class Params:
+        candidate = factory.Trait(status=VendorStatus.CANDIDATE, approved_at=None, approval_expires_at=None)
+
+
+class VendorMembershipFactory(BaseFactory):
+    class Meta:
+        model = VendorMembership
+
+    user = factory.SubFactory(UserFactory)
+    vendor = factory.SubFactory(VendorFactory)
+    role = MemberRole.OWNER
+
+
+class AuditEventFactory(BaseFactory):
+    class Meta:
+        model = AuditEvent
+
+    subject_type = "user"
+    subject_id = 1
+    action = "test"
+    at = factory.LazyFunction(now_utc)
+
+
+class OutboxMessageFactory(BaseFactory):
+    class Meta:
+        model = OutboxMessage
+
+    to_address = factory.Sequence(lambda n: f"destinataire{n}@exemple.fr")
+    subject = "Bienvenue"
+    body = "Bonjour,\nhttp://localhost/compte/verifier/abc\n"

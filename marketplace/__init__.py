@@ -81,11 +81,13 @@ def create_app(config: str | dict | None = None) -> Flask:
 def _register_blueprints(app: Flask) -> None:
     from marketplace.accounts.views import bp as accounts_bp
     from marketplace.admin.views import bp as admin_bp
+    from marketplace.committee.views import bp as committee_bp
     from marketplace.main.views import bp as main_bp
+    from marketplace.search.views import bp as search_bp
+    from marketplace.vendors.views import bp as vendors_bp
 
-    app.register_blueprint(main_bp)
-    app.register_blueprint(accounts_bp)
-    app.register_blueprint(admin_bp)
+    for blueprint in (main_bp, accounts_bp, vendors_bp, committee_bp, search_bp, admin_bp):
+        app.register_blueprint(blueprint)
 
 
 def _select_locale() -> str:

@@ -7,4 +7,21 @@ from marketplace.accounts.models import (  # noqa: F401
 )
 from marketplace.core.audit import AuditEvent  # noqa: F401
 from marketplace.core.outbox import OutboxMessage  # noqa: F401
-from marketplace.vendors.models import Vendor, VendorMembership, VendorSector  # noqa: F401
+from marketplace.committee.models import (  # noqa: F401
+    Criterion,
+    Decision,
+    DossierMessage,
+    Review,
+    ReviewScore,
+)
+from marketplace.vendors.models import (  # noqa: F401
+    Application,
+    ApplicationAnswer,
+    ApplicationDocument,
+    CharterSignature,
+    CharterVersion,
+    Vendor,
+    VendorInvitation,
+    VendorMembership,
+    VendorSector,
+)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import current_app, request, url_for
-from flask_babel import format_date, format_datetime
+from flask_babel import format_date, format_datetime, get_locale
 from flask_login import current_user
 
 from marketplace.core.money import format_money, format_rate
@@ -33,6 +33,7 @@ def init_app(app) -> None:
     app.jinja_env.filters["date"] = _date
     app.jinja_env.globals["url_for_page"] = url_for_page
     app.jinja_env.globals["Role"] = Role
+    app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 

@@ -24,3 +24,34 @@ def healthz():
     except sa.exc.SQLAlchemyError:
         return jsonify(status="error", database="unreachable"), 503
     return jsonify(status="ok", database="ok")
+
+
+# PLACEHOLDERS, replaced by the UI work:
+@bp.get("/charte")
+@public
+def charter():
+    return "charte"
+
+
+@bp.get("/mentions-legales")
+@public
+def legal():
+    return "mentions"
+
+
+@bp.get("/accessibilite")
+@public
+def accessibility():
+    return "accessibilite"
+
+
+@bp.get("/contact")
+@public
+def contact():
+    return "contact"
+
+
+@bp.post("/langue")
+@public
+def set_language():
+    return "langue"

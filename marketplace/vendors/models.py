@@ -190,3 +190,143 @@ class VendorMembership(Base):
 
     user: Mapped[User] = relationship(back_populates="vendor_memberships")
     vendor: Mapped[Vendor] = relationship(back_populates="memberships")
+
+
+class ApplicationStatus(enum.Enum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    IN_REVIEW = "in_review"
+    INFO_REQUESTED = "info_requested"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+
+    @property
+    def label(self) -> str:
+        return str(APPLICATION_STATUS_LABELS[self])
+
+    @property
+    def is_decided(self) -> bool:
+        return self in {ApplicationStatus.APPROVED, ApplicationStatus.REJECTED, ApplicationStatus.WITHDRAWN}
+
+
+APPLICATION_STATUS_LABELS = {
+    ApplicationStatus.DRAFT: _l("Brouillon"),
+    ApplicationStatus.SUBMITTED: _l("Déposée"),
+    ApplicationStatus.IN_REVIEW: _l("En cours d'examen"),
+    ApplicationStatus.INFO_REQUESTED: _l("Informations demandées"),
+    ApplicationStatus.APPROVED: _l("Agréée"),
+    ApplicationStatus.REJECTED: _l("Refusée"),
+    ApplicationStatus.WITHDRAWN: _l("Retirée"),
+}
+
+
+class ApplicationKind(enum.Enum):
+    INITIAL = "initial"
+    RENEWAL = "renewal"
+
+
+class Application(TimestampMixin, Base):
+    """One submission round of a structure's dossier (candidature)."""
+
+    __tablename__ = "application"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    vendor_id: Mapped[int] = mapped_column(sa.ForeignKey("vendor.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[ApplicationKind] = mapped_column(str_enum(ApplicationKind), default=ApplicationKind.INITIAL)
+    status: Mapped[ApplicationStatus] = mapped_column(
+        str_enum(ApplicationStatus), default=ApplicationStatus.DRAFT, index=True
+    )
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(index=True)
+    decided_at: Mapped[dt.datetime | None]
+
+    vendor: Mapped[Vendor] = relationship()
+    answers: Mapped[list[ApplicationAnswer]] = relationship(
+        back_populates="application", cascade="all, delete-orphan"
+    )
+    documents: Mapped[list[ApplicationDocument]] = relationship(
+        back_populates="application", cascade="all, delete-orphan", order_by="ApplicationDocument.id"
+    )
+
+
+class ApplicationAnswer(Base):
+    """The applicant's self-assessment for one grid criterion."""
+
+    __tablename__ = "application_answer"
+    __table_args__ = (sa.UniqueConstraint("application_id", "criterion_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(sa.ForeignKey("application.id", ondelete="CASCADE"), index=True)
+    criterion_id: Mapped[int] = mapped_column(sa.ForeignKey("criterion.id"), index=True)
+    text: Mapped[str] = mapped_column(sa.Text, default="")
+
+    application: Mapped[Application] = relationship(back_populates="answers")
+
+
+class DocumentKind(enum.Enum):
+    STATUTES = "statutes"
+    REGISTRATION = "registration"
+    AGREMENT = "agrement"
+    OTHER = "other"
+
+
+class ApplicationDocument(Base):
+    """A private file of the dossier, stored outside static/ under a random name."""
+
+    __tablename__ = "application_document"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(sa.ForeignKey("application.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[DocumentKind] = mapped_column(str_enum(DocumentKind))
+    original_name: Mapped[str] = mapped_column(sa.String(255))
+    storage_name: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    content_type: Mapped[str] = mapped_column(sa.String(60))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    uploaded_at: Mapped[dt.datetime] = mapped_column(default=now_utc)
+
+    application: Mapped[Application] = relationship(back_populates="documents")
+
+
+class CharterVersion(Base):
+    __tablename__ = "charter_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(unique=True)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    body: Mapped[str] = mapped_column(sa.Text)
+    published_at: Mapped[dt.datetime] = mapped_column(default=now_utc)
+    resign_deadline: Mapped[dt.datetime | None]
+
+
+class CharterSignature(Base):
+    __tablename__ = "charter_signature"
+    __table_args__ = (sa.UniqueConstraint("vendor_id", "charter_version_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    vendor_id: Mapped[int] = mapped_column(sa.ForeignKey("vendor.id", ondelete="CASCADE"), index=True)
+    charter_version_id: Mapped[int] = mapped_column(sa.ForeignKey("charter_version.id"), index=True)
+    signed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    signed_at: Mapped[dt.datetime] = mapped_column(default=now_utc)
+
+    charter_version: Mapped[CharterVersion] = relationship()
+
+
+class VendorInvitation(Base):
+    """An invitation sent by the owner for a person to join the structure as staff."""
+
+    __tablename__ = "vendor_invitation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    vendor_id: Mapped[int] = mapped_column(sa.ForeignKey("vendor.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(sa.String(320))
+    token: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    invited_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=now_utc)
+    expires_at: Mapped[dt.datetime]
+    accepted_at: Mapped[dt.datetime | None]
+    accepted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+
+    vendor: Mapped[Vendor] = relationship()

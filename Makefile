@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432
 
-.PHONY: install run test test-pg e2e lint clean translations extract-messages chromium
+.PHONY: install run test test-pg e2e lint clean translations extract-messages chromium check-migrations
 
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,7 +34,13 @@ test: install
 
 # Runs the suite against a fresh, uniquely named PostgreSQL database.
 test-pg: install
-	$(BIN)/python -m marketplace.core.pgtest $(PG_URL) -- $(BIN)/pytest -m "not e2e" $(PYTEST_ARGS)
+	$(BIN)/python tests/pgdb.py $(PG_URL) -- $(BIN)/pytest -m "not e2e" $(PYTEST_ARGS)
+
+# `flask db upgrade` on empty SQLite and PostgreSQL databases, then `flask db check`.
+check-migrations: install
+	tmp=$$(mktemp -d) && DATABASE_URL=sqlite:///$$tmp/check.db $(BIN)/flask db upgrade \
+		&& DATABASE_URL=sqlite:///$$tmp/check.db $(BIN)/flask db check && rm -rf $$tmp
+	$(BIN)/python tests/pgdb.py $(PG_URL) -- sh -c '$(BIN)/flask db upgrade && $(BIN)/flask db check'
 
 chromium:
 	@test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null)

@@ -100,17 +100,38 @@ def _app_ctx_id() -> int:
         return threading.get_ident()
 
 
+class _Session(Session):
+    """Uses the engine of the current app unless bound explicitly (tests bind a connection)."""
+
+    def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
+        if bind is not None:
+            return bind
+        if self.bind is not None:
+            return self.bind
+        return _current_engine()
+
+
+def _current_engine() -> sa.Engine:
+    from flask import current_app, has_app_context
+
+    if has_app_context() and "db_engine" in current_app.extensions:
+        return current_app.extensions["db_engine"]
+    if Database.last_engine is None:
+        raise RuntimeError("Database not initialised: call create_app() first")
+    return Database.last_engine
+
+
 class Database:
-    """Holds the engine of the current app and the scoped session."""
+    """Holds the scoped session; each app has its own engine."""
 
     Model = Base
     metadata = Base.metadata
+    last_engine: sa.Engine | None = None
 
     def __init__(self) -> None:
         self.session: scoped_session[Session] = scoped_session(
-            sessionmaker(expire_on_commit=False), scopefunc=_app_ctx_id
+            sessionmaker(class_=_Session, expire_on_commit=False), scopefunc=_app_ctx_id
         )
-        self._engine: sa.Engine | None = None
 
     def init_app(self, app) -> None:
         url = app.config["DATABASE_URL"]
@@ -122,10 +143,9 @@ class Database:
         engine = sa.create_engine(url, **options)
         if engine.dialect.name == "sqlite":
             _configure_sqlite(engine)
-        self._engine = engine
-        self.session.remove()
-        self.session.configure(bind=engine)
+        app.extensions["db_engine"] = engine
         app.extensions["database"] = self
+        Database.last_engine = engine
 
         @app.teardown_appcontext
         def _remove_session(exc: BaseException | None) -> None:
@@ -133,9 +153,7 @@ class Database:
 
     @property
     def engine(self) -> sa.Engine:
-        if self._engine is None:
-            raise RuntimeError("Database not initialised: call create_app() first")
-        return self._engine
+        return _current_engine()
 
     def create_all(self) -> None:
         self.metadata.create_all(self.engine)

@@ -81,10 +81,13 @@ def format_money(cents: int | None, locale: str | None = None) -> str:
 
 
 def format_rate(rate_bp: int, locale: str | None = None) -> str:
-    """``550`` → ``5,5 %``."""
+    """``550`` → ``5,5 %`` (French), ``5.5%`` (English)."""
+    from babel import Locale
     from babel.numbers import format_percent
 
-    return format_percent(Decimal(rate_bp) / BP, format="#,##0.# %", locale=locale or _current_locale())
+    loc = Locale.parse(locale or _current_locale())
+    pattern = loc.percent_formats[None].pattern.replace("#,##0", "#,##0.##", 1)
+    return format_percent(Decimal(rate_bp) / BP, format=pattern, locale=loc)
 
 
 def _current_locale() -> str:

@@ -1,0 +1,107 @@
+"""Browser tests: the real app served over HTTP, driven by Debian's chromium."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "artifacts"
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/e2e/" in str(item.fspath):
+            item.add_marker(pytest.mark.e2e)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _flask(env: dict, *args: str, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "marketplace:create_app", *args],
+        env=env, cwd=ROOT, check=True, capture_output=True, text=True, **kwargs,
+    )
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    """A served app with the demo data; yields its base URL."""
+    workdir = tmp_path_factory.mktemp("live")
+    env = {
+        **os.environ,
+        "MARKETPLACE_ENV": "development",
+        "DATABASE_URL": os.environ.get("E2E_DATABASE_URL") or f"sqlite:///{workdir / 'live.db'}",
+        "UPLOAD_DIR": str(workdir / "uploads"),
+        "SEARCH_INDEX_DIR": str(workdir / "search-index"),
+        "RATELIMIT_ENABLED": "false",
+    }
+    _flask(env, "db", "upgrade")
+    _flask(env, "seed-demo")
+    port = _free_port()
+    log = (workdir / "server.log").open("w")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "marketplace:create_app", "run", "--port", str(port), "--no-reload"],
+        env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            with urllib.request.urlopen(base + "/healthz", timeout=1) as response:  # noqa: S310
+                if response.status == 200:
+                    break
+        except OSError:
+            time.sleep(0.1)
+    else:
+        server.terminate()
+        raise RuntimeError("the app did not start:\n" + (workdir / "server.log").read_text())
+    yield base
+    server.terminate()
+    server.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run `make chromium` (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS

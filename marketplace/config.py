@@ -84,6 +84,7 @@ def load_config(name: str | None = None) -> dict:
         "LOGIN_RATE_LIMIT": _env("LOGIN_RATE_LIMIT", "10 per minute; 50 per hour"),
         "RESET_RATE_LIMIT": _env("RESET_RATE_LIMIT", "5 per minute; 20 per hour"),
         "SIGNUP_RATE_LIMIT": _env("SIGNUP_RATE_LIMIT", "10 per hour"),
+        "CONTACT_RATE_LIMIT": _env("CONTACT_RATE_LIMIT", "5 per hour"),
         "WTF_CSRF_ENABLED": _bool("WTF_CSRF_ENABLED", True),
         "WTF_CSRF_TIME_LIMIT": None,
         "SESSION_COOKIE_HTTPONLY": True,

@@ -1,19 +1,45 @@
-"""Home, static information pages, language switch and health check."""
+"""Home, static information pages, contact form, language switch and health check."""
 from __future__ import annotations
 
-import sqlalchemy as sa
-from flask import Blueprint, jsonify, render_template
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import _
+from flask_login import current_user
+
+from marketplace.core.clock import now_utc
 from marketplace.core.permissions import public
-from marketplace.extensions import db
+from marketplace.extensions import db, limiter
+from marketplace.main.forms import ContactForm
+from marketplace.main.services import ContactError, send_contact_message
+from marketplace.vendors.models import Sector
 
 bp = Blueprint("main", __name__)
+PARIS = ZoneInfo("Europe/Paris")
+
+
+@bp.app_context_processor
+def _layout_globals() -> dict:
+    return {"current_year": now_utc().astimezone(PARIS).year}
 
 
 @bp.get("/")
 @public
 def home():
-    return render_template("main/home.html")
+    return render_template("main/home.html", sectors=list(Sector))
 
 
 @bp.get("/healthz")
@@ -26,32 +52,84 @@ def healthz():
     return jsonify(status="ok", database="ok")
 
 
-# PLACEHOLDERS, replaced by the UI work:
 @bp.get("/charte")
 @public
 def charter():
-    return "charte"
+    return render_template("main/charter.html")
 
 
 @bp.get("/mentions-legales")
 @public
 def legal():
-    return "mentions"
+    return render_template("main/legal.html")
 
 
 @bp.get("/accessibilite")
 @public
 def accessibility():
-    return "accessibilite"
+    return render_template("main/accessibility.html")
 
 
-@bp.get("/contact")
+def _contact_rate_limit() -> str:
+    return current_app.config["CONTACT_RATE_LIMIT"]
+
+
+@bp.route("/contact", methods=["GET", "POST"])
 @public
+@limiter.limit(_contact_rate_limit, methods=["POST"])
 def contact():
-    return "contact"
+    form = ContactForm()
+    if form.validate_on_submit():
+        try:
+            send_contact_message(form.name.data, form.email.data, form.subject.data, form.message.data)
+        except ContactError as error:
+            form.form_errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(_("Votre message a bien été envoyé. Nous vous répondrons dans les meilleurs délais."), "success")
+            return redirect(url_for("main.contact_sent"))
+    return render_template("main/contact.html", form=form)
+
+
+@bp.get("/contact/merci")
+@public
+def contact_sent():
+    return render_template("main/contact_sent.html")
+
+
+def safe_next(target: str | None, default: str = "/") -> str:
+    """``target`` if it is a path on this site, else ``default``.
+
+    Absolute URLs (``https://…``), scheme-relative ones (``//host``) and their
+    backslash variants are refused: no open redirect.
+    """
+    if not target:
+        return default
+    target = target.strip()
+    if not target.startswith("/") or target.startswith(("//", "/\\")) or "\\" in target:
+        return default
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in target):
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return default
+    return target
 
 
 @bp.post("/langue")
 @public
 def set_language():
-    return "langue"
+    locale = request.form.get("locale", "")
+    if locale not in current_app.config["LANGUAGES"]:
+        abort(400, description=_("Cette langue n'est pas proposée."))
+    session["locale"] = locale
+    if current_user.is_authenticated:
+        _save_user_locale(current_user, locale)
+    db.session.commit()
+    return redirect(safe_next(request.form.get("next"), url_for("main.home")))
+
+
+def _save_user_locale(user, locale: str) -> None:
+    from marketplace.accounts import services as accounts_services
+
+    accounts_services.set_locale(user, locale)

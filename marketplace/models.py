@@ -11,6 +11,7 @@ from marketplace.committee.models import (  # noqa: F401
     Criterion,
     Decision,
     DossierMessage,
+    LifecycleNotice,
     Review,
     ReviewScore,
 )

@@ -68,7 +68,7 @@ def db(app):
             if outer.is_active:
                 outer.rollback()
             connection.close()
-            _db.session.configure(bind=_db.engine, join_transaction_mode="conservative_savepoint")
+            _db.session.configure(bind=None, join_transaction_mode="conservative_savepoint")
 
 
 @pytest.fixture(autouse=True)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from fractions import Fraction
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -66,6 +67,17 @@ class Review(Base):
     reviewer: Mapped[User] = relationship()
     scores: Mapped[list[ReviewScore]] = relationship(back_populates="review", cascade="all, delete-orphan")
 
+    @property
+    def weighted_average(self) -> Fraction | None:
+        """Σ weight × score / Σ weight over the review's criteria (out of 3), with the
+        weights the criteria had when the review was given."""
+        total_weight = total = 0
+        for score in self.scores:
+            weight = score.weight if score.weight is not None else score.criterion.weight
+            total_weight += weight
+            total += weight * score.score
+        return Fraction(total, total_weight) if total_weight else None
+
 
 class ReviewScore(Base):
     __tablename__ = "review_score"
@@ -78,6 +90,8 @@ class ReviewScore(Base):
     review_id: Mapped[int] = mapped_column(sa.ForeignKey("review.id", ondelete="CASCADE"), index=True)
     criterion_id: Mapped[int] = mapped_column(sa.ForeignKey("criterion.id"), index=True)
     score: Mapped[int]
+    # The criterion's weight when the review was given: later grid changes do not rewrite past reviews.
+    weight: Mapped[int | None]
     comment: Mapped[str | None] = mapped_column(sa.Text)
 
     review: Mapped[Review] = relationship(back_populates="scores")
@@ -123,3 +137,21 @@ class DossierMessage(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=now_utc)
 
     author: Mapped[User | None] = relationship()
+
+
+class LifecycleNotice(Base):
+    """A notice the lifecycle job sent once (expiry reminders, overdue charter signatures).
+
+    ``key`` names what the notice was about (e.g. the vendor and the expiry date
+    it announced), so that the same notice is never sent twice, even when two
+    jobs run at once.
+    """
+
+    __tablename__ = "lifecycle_notice"
+    __table_args__ = (sa.UniqueConstraint("kind", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(40))
+    key: Mapped[str] = mapped_column(sa.String(120))
+    vendor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("vendor.id", ondelete="CASCADE"), index=True)
+    sent_at: Mapped[dt.datetime] = mapped_column(default=now_utc)

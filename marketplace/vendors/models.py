@@ -106,6 +106,19 @@ class VendorStatus(enum.Enum):
     EXPIRED = "expired"
     REJECTED = "rejected"
 
+    @property
+    def label(self) -> str:
+        return str(VENDOR_STATUS_LABELS[self])
+
+
+VENDOR_STATUS_LABELS = {
+    VendorStatus.CANDIDATE: _l("Candidate"),
+    VendorStatus.APPROVED: _l("Agréée"),
+    VendorStatus.SUSPENDED: _l("Suspendue"),
+    VendorStatus.EXPIRED: _l("Agrément expiré"),
+    VendorStatus.REJECTED: _l("Refusée"),
+}
+
 
 class Vendor(TimestampMixin, Base):
     __tablename__ = "vendor"
@@ -177,6 +190,16 @@ class MemberRole(enum.Enum):
     OWNER = "owner"
     STAFF = "staff"
 
+    @property
+    def label(self) -> str:
+        return str(MEMBER_ROLE_LABELS[self])
+
+
+MEMBER_ROLE_LABELS = {
+    MemberRole.OWNER: _l("Responsable"),
+    MemberRole.STAFF: _l("Équipe"),
+}
+
 
 class VendorMembership(Base):
     __tablename__ = "vendor_membership"
@@ -225,6 +248,16 @@ class ApplicationKind(enum.Enum):
     INITIAL = "initial"
     RENEWAL = "renewal"
 
+    @property
+    def label(self) -> str:
+        return str(APPLICATION_KIND_LABELS[self])
+
+
+APPLICATION_KIND_LABELS = {
+    ApplicationKind.INITIAL: _l("Première candidature"),
+    ApplicationKind.RENEWAL: _l("Renouvellement"),
+}
+
 
 class Application(TimestampMixin, Base):
     """One submission round of a structure's dossier (candidature)."""
@@ -269,6 +302,18 @@ class DocumentKind(enum.Enum):
     REGISTRATION = "registration"
     AGREMENT = "agrement"
     OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return str(DOCUMENT_KIND_LABELS[self])
+
+
+DOCUMENT_KIND_LABELS = {
+    DocumentKind.STATUTES: _l("Statuts"),
+    DocumentKind.REGISTRATION: _l("Justificatif d'immatriculation"),
+    DocumentKind.AGREMENT: _l("Agrément (ESUS, SIAE, EA…)"),
+    DocumentKind.OTHER: _l("Autre document"),
+}
 
 
 class ApplicationDocument(Base):

@@ -12,6 +12,14 @@ from marketplace.core.clock import now_utc
 from marketplace.core.outbox import OutboxMessage
 from marketplace.extensions import db
 from marketplace.vendors.models import LegalForm, MemberRole, Vendor, VendorMembership, VendorStatus
+from marketplace.vendors.models import (
+    Application,
+    ApplicationKind,
+    ApplicationStatus,
+    CharterSignature,
+    CharterVersion,
+    VendorInvitation,
+)
 from marketplace.core.identifiers import make_siret as siret_for
 
 PASSWORD = "mot-de-passe-solide"
@@ -127,3 +135,108 @@ class OutboxMessageFactory(BaseFactory):
     to_address = factory.Sequence(lambda n: f"destinataire{n}@exemple.fr")
     subject = "Bienvenue"
     body = "Bonjour,\nhttp://localhost/compte/verifier/abc\n"
+
+
+class ApplicationFactory(BaseFactory):
+    class Meta:
+        model = Application
+
+    vendor = factory.SubFactory(VendorFactory, candidate=True)
+    kind = ApplicationKind.INITIAL
+    status = ApplicationStatus.DRAFT
+
+
+class CharterVersionFactory(BaseFactory):
+    class Meta:
+        model = CharterVersion
+
+    version = factory.Sequence(lambda n: n + 1)
+    title = factory.LazyAttribute(lambda o: f"Charte de la plateforme, version {o.version}")
+    body = "Préambule.\n\nLa structure poursuit une finalité d'utilité sociale.\n\nElle pratique des prix justes."
+    published_at = factory.LazyFunction(lambda: now_utc() - dt.timedelta(days=1))
+
+
+class CharterSignatureFactory(BaseFactory):
+    class Meta:
+        model = CharterSignature
+
+    vendor_id = factory.LazyAttribute(lambda o: VendorFactory().id)
+    charter_version = factory.SubFactory(CharterVersionFactory)
+    signed_at = factory.LazyFunction(now_utc)
+
+
+class VendorInvitationFactory(BaseFactory):
+    class Meta:
+        model = VendorInvitation
+
+    vendor = factory.SubFactory(VendorFactory)
+    email = factory.Sequence(lambda n: f"invite{n}@exemple.fr")
+    token = factory.Sequence(lambda n: f"jeton-invitation-{n:04d}")
+    created_at = factory.LazyFunction(now_utc)
+    expires_at = factory.LazyFunction(lambda: now_utc() + dt.timedelta(days=14))
+
+
+from marketplace.committee.models import (  # noqa: E402
+    Criterion,
+    DossierMessage,
+    LifecycleNotice,
+    Opinion,
+    Review,
+    ReviewScore,
+)
+
+
+class CriterionFactory(BaseFactory):
+    class Meta:
+        model = Criterion
+
+    code = factory.Sequence(lambda n: f"critere-{n}")
+    label = factory.Sequence(lambda n: f"Utilité sociale {n}")
+    description = "Décrivez la finalité sociale de la structure."
+    weight = 1
+    position = factory.Sequence(lambda n: n)
+    active = True
+
+
+class ReviewFactory(BaseFactory):
+    class Meta:
+        model = Review
+
+    application = factory.SubFactory(ApplicationFactory, status=ApplicationStatus.IN_REVIEW)
+    reviewer = factory.SubFactory(UserFactory)
+    recused = False
+    opinion = Opinion.FAVORABLE
+    comment = "Dossier solide."
+    submitted_at = factory.LazyFunction(now_utc)
+
+    class Params:
+        recusal = factory.Trait(recused=True, opinion=None, comment=None, recusal_reason="Lien familial.")
+
+
+class ReviewScoreFactory(BaseFactory):
+    class Meta:
+        model = ReviewScore
+
+    review = factory.SubFactory(ReviewFactory)
+    criterion = factory.SubFactory(CriterionFactory)
+    score = 2
+    weight = factory.LazyAttribute(lambda o: o.criterion.weight)
+
+
+class DossierMessageFactory(BaseFactory):
+    class Meta:
+        model = DossierMessage
+
+    application_id = factory.LazyAttribute(lambda o: ApplicationFactory(status=ApplicationStatus.INFO_REQUESTED).id)
+    from_committee = True
+    body = "Pouvez-vous préciser la part de votre chiffre d'affaires réalisée localement ?"
+    created_at = factory.LazyFunction(now_utc)
+
+
+class LifecycleNoticeFactory(BaseFactory):
+    class Meta:
+        model = LifecycleNotice
+
+    kind = "expiry_30"
+    key = factory.Sequence(lambda n: f"vendor:{n}:2030-01-01")
+    sent_at = factory.LazyFunction(now_utc)

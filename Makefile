@@ -21,13 +21,20 @@ translations: $(STAMP)
 	$(BIN)/pybabel compile --use-fuzzy -d marketplace/translations --statistics 2>&1 | tail -n 2
 
 extract-messages: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o marketplace/translations/messages.pot --no-location --sort-output .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --ignore-dirs '.* __pycache__' -o marketplace/translations/messages.pot --no-location --sort-output .
 	$(BIN)/pybabel update -i marketplace/translations/messages.pot -d marketplace/translations --no-fuzzy-matching --ignore-obsolete
 
 run: install
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed-demo
-	$(BIN)/flask run --host $(HOST) --port $(PORT)
+	@# Without STRIPE_SECRET_KEY, payments go to the local Stripe simulator, started alongside.
+	@if [ -z "$$STRIPE_SECRET_KEY" ]; then \
+		$(BIN)/flask stripe-simulator --webhook-url http://$(HOST):$(PORT)/webhooks/stripe & sim=$$!; \
+		trap 'kill $$sim 2>/dev/null' EXIT INT TERM; \
+		$(BIN)/flask run --host $(HOST) --port $(PORT); \
+	else \
+		$(BIN)/flask run --host $(HOST) --port $(PORT); \
+	fi
 
 test: install
 	$(BIN)/pytest -m "not e2e" $(PYTEST_ARGS)

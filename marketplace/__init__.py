@@ -89,6 +89,22 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (main_bp, accounts_bp, vendors_bp, committee_bp, search_bp, admin_bp):
         app.register_blueprint(blueprint)
 
+    from marketplace.shop.views import bp as shop_bp
+
+    app.register_blueprint(shop_bp)
+
+    from marketplace.catalogue.views import bp as catalogue_bp
+
+    app.register_blueprint(catalogue_bp)
+
+    from marketplace.payments.views import bp as payments_bp
+
+    app.register_blueprint(payments_bp)
+
+    from marketplace.shop.dashboard_views import bp as sales_bp
+
+    app.register_blueprint(sales_bp)
+
 
 def _select_locale() -> str:
     from flask import current_app

@@ -78,6 +78,15 @@ def init_cli(app) -> None:
     app.cli.add_command(outbox_cli)
     app.cli.add_command(vetting_cli)
     app.cli.add_command(seed_demo_command)
+
+    from marketplace.shop.cli import shop_cli
+
+    app.cli.add_command(shop_cli)
+
+    from marketplace.payments.cli import payments_cli, stripe_simulator_command
+
+    app.cli.add_command(payments_cli)
+    app.cli.add_command(stripe_simulator_command)
     app.cli.add_command(create_admin_command)
 
     @app.shell_context_processor

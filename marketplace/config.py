@@ -54,6 +54,8 @@ def load_config(name: str | None = None) -> dict:
         "STRIPE_PUBLISHABLE_KEY": _env("STRIPE_PUBLISHABLE_KEY", ""),
         "STRIPE_WEBHOOK_SECRET": _env("STRIPE_WEBHOOK_SECRET", ""),
         "STRIPE_API_BASE": _env("STRIPE_API_BASE"),
+        "STRIPE_TIMEOUT_SECONDS": float(_env("STRIPE_TIMEOUT_SECONDS", "10")),
+        "STRIPE_MAX_NETWORK_RETRIES": _int("STRIPE_MAX_NETWORK_RETRIES", 1),
         "PLATFORM_COMMISSION_BP": _int("PLATFORM_COMMISSION_BP", 500),
         "MAIL_SERVER": _env("MAIL_SERVER"),
         "MAIL_PORT": _int("MAIL_PORT", 25),
@@ -115,6 +117,8 @@ def check_production(cfg: dict) -> None:
         problems.append("SECRET_KEY must be set to a long random value")
     if not cfg["STRIPE_SECRET_KEY"] or cfg.get("STRIPE_API_BASE"):
         problems.append("STRIPE_SECRET_KEY must be a real key; the Stripe simulator is refused")
+    if not cfg["STRIPE_WEBHOOK_SECRET"]:
+        problems.append("STRIPE_WEBHOOK_SECRET must be set (Stripe webhook signing secret)")
     if not cfg["DATABASE_URL"]:
         problems.append("DATABASE_URL must be set")
     if problems:

@@ -26,3 +26,16 @@ from marketplace.vendors.models import (  # noqa: F401
     VendorMembership,
     VendorSector,
 )
+from marketplace.catalogue.models import Category, Offer, OfferImage, OfferLabel  # noqa: F401, E402
+from marketplace.shop.models import (  # noqa: F401, E402
+    Cart,
+    CartLine,
+    CreditNote,
+    Invoice,
+    InvoiceSequence,
+    OrderGroup,
+    OrderLine,
+    StockReservation,
+    VendorOrder,
+)
+from marketplace.payments.models import Payment, Refund, StripeEvent, Transfer  # noqa: F401, E402

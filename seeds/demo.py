@@ -15,7 +15,7 @@ from flask import current_app
 
 from marketplace.core.clock import now_utc
 from marketplace.extensions import db
-from seeds import accounts, committee, vendors
+from seeds import accounts, catalogue, committee, vendors, vetting
 from seeds.base import SeedContext
 
 Step = Callable[[SeedContext], None]
@@ -28,6 +28,10 @@ STEPS: list[tuple[str, Step]] = [
     ("buyer organisations", accounts.seed_buyers),
     ("vendor structures", vendors.seed_vendors),
     ("committee members", committee.seed_members),
+    ("catalogue categories", catalogue.seed_categories),
+    ("catalogue offers", catalogue.seed_offers),
+    ("dossiers of the approved structures", vetting.seed_approved_dossiers),
+    ("candidate structures and their dossiers", vetting.seed_candidates),
 ]
 
 
@@ -52,4 +56,5 @@ def format_report(ctx: SeedContext) -> str:
     width = max(len(login.role) for login in ctx.logins)
     for login in ctx.logins:
         lines.append(f"  {login.role:<{width}}  {login.email}")
+    lines.extend(vetting.report_lines())
     return "\n".join(lines)

@@ -97,7 +97,7 @@ def seed_vendors(ctx: SeedContext) -> None:
         vendor, created = ctx.get_or_create(
             Vendor,
             {"slug": slug},
-            lambda: _vendor_values(spec, approved_at, validity, applied_at, phone),  # noqa: B023
+            lambda: vendor_values(spec, approved_at, validity, applied_at, phone),  # noqa: B023
         )
         if created:
             vendor.set_sectors([Sector(value) for value in spec["sectors"]])
@@ -126,13 +126,14 @@ def seed_vendors(ctx: SeedContext) -> None:
             )
 
 
-def _vendor_values(
+def vendor_values(
     spec: dict[str, Any],
     approved_at: dt.datetime,
     validity: dt.timedelta,
     applied_at: dt.datetime,
     phone: str,
 ) -> dict[str, Any]:
+    """The columns of an approved structure described by ``spec`` (an entry of a data file)."""
     legal_form = LegalForm(spec["legal_form"])
     departement = departement_from_postal_code(spec["postal_code"])
     if departement is None:

@@ -68,7 +68,7 @@ def db(app):
             if outer.is_active:
                 outer.rollback()
             connection.close()
-            _db.session.configure(bind=None, join_transaction_mode="conservative_savepoint")
+            _db.session.configure(bind=None, join_transaction_mode="conditional_savepoint")
 
 
 @pytest.fixture(autouse=True)
@@ -123,8 +123,86 @@ def csrf_token_from(html: str) -> str:
 
 
 @pytest.fixture
+def rate_limited(app, monkeypatch):
+    """Turn Flask-Limiter on for one test; it is restored afterwards.
+
+    The test app is created with RATELIMIT_ENABLED off, so the limiter was
+    never initialised. It is initialised here on the same app; it is already
+    listed in ``app.extensions`` so that no request hook is added to an app
+    that has served requests: the decorated views check their own limits.
+    Lower a limit with ``monkeypatch.setitem(app.config, "LOGIN_RATE_LIMIT", …)``.
+    """
+    from marketplace.extensions import limiter
+
+    saved = {name: getattr(limiter, name) for name in ("enabled", "initialized")}
+    monkeypatch.setitem(app.config, "RATELIMIT_ENABLED", True)
+    app.extensions.setdefault("limiter", set()).add(limiter)
+    limiter.init_app(app)
+    limiter.reset()
+    try:
+        yield limiter
+    finally:
+        limiter.reset()
+        for name, value in saved.items():
+            setattr(limiter, name, value)
+
+
+@pytest.fixture
 def csrf_app(app):
     """Turn CSRF protection on for one test."""
     app.config["WTF_CSRF_ENABLED"] = True
     yield app
     app.config["WTF_CSRF_ENABLED"] = False
+
+
+@pytest.fixture(scope="session")
+def _stripe_simulator_server():
+    from marketplace.payments.simulator import SimulatorServer
+
+    server = SimulatorServer(webhook_secret="whsec_tests").start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def stripe_simulator(app, _stripe_simulator_server):
+    """The local Stripe simulator (threaded server on a free port), reset, with the app
+    pointed at it. Webhooks are kept in ``stripe_simulator.events()``; post them with
+    the ``deliver_webhooks`` fixture."""
+    server = _stripe_simulator_server
+    server.state.reset()
+    keys = ("STRIPE_SECRET_KEY", "STRIPE_API_BASE", "STRIPE_WEBHOOK_SECRET", "STRIPE_TIMEOUT_SECONDS",
+            "STRIPE_MAX_NETWORK_RETRIES")
+    previous = {key: app.config.get(key) for key in keys}
+    app.config.update(
+        STRIPE_SECRET_KEY="",
+        STRIPE_API_BASE=server.url,
+        STRIPE_WEBHOOK_SECRET="whsec_tests",
+        STRIPE_TIMEOUT_SECONDS=2,
+        STRIPE_MAX_NETWORK_RETRIES=0,
+    )
+    yield server
+    server.state.reset()
+    app.config.update(previous)
+
+
+@pytest.fixture
+def deliver_webhooks(client, stripe_simulator):
+    """``deliver_webhooks(type=None)`` posts the simulator's events not yet delivered, signed,
+    to the app's webhook endpoint; returns the responses."""
+    delivered: set[str] = set()
+
+    def _deliver(type_: str | None = None):
+        responses = []
+        for event in stripe_simulator.events(type_):
+            if event["id"] in delivered:
+                continue
+            delivered.add(event["id"])
+            body, signature = stripe_simulator.signed(event)
+            responses.append(
+                client.post("/webhooks/stripe", data=body, headers={"Stripe-Signature": signature},
+                            content_type="application/json")
+            )
+        return responses
+
+    return _deliver

@@ -1,8 +1,6 @@
 """Password hashing, Flask-Login wiring and signed e-mail tokens."""
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
@@ -82,26 +80,6 @@ def read_token(purpose: str, token: str, max_age: int) -> dict | None:
     if (now_utc() - signed_at).total_seconds() > max_age:
         return None
     return payload
-
-
-def safe_next(target: str | None) -> str | None:
-    """``target`` if it is a path on this site, else None (no open redirect).
-
-    Refuses absolute and scheme-relative URLs (``//host``), backslashes
-    (``/\\host`` is read as ``//host`` by browsers), control characters and
-    whitespace (browsers drop tabs and newlines), and anything not starting
-    with a single ``/``.
-    """
-    if not target or not isinstance(target, str) or len(target) > 2000:
-        return None
-    if not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return None
-    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in target):
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc:
-        return None
-    return target
 
 
 def init_login(app) -> None:

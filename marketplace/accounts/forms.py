@@ -16,6 +16,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp
 
 from marketplace.accounts.services import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from marketplace.core.forms import choices
 
 
 def _strip(value):
@@ -164,7 +165,7 @@ class ProfileForm(FlaskForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.locale.choices = list(current_app.config["LANGUAGES"].items())
+        self.locale.choices = choices(current_app.config["LANGUAGES"].items())
 
 
 class ChangeEmailForm(FlaskForm):

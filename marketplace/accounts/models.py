@@ -175,3 +175,8 @@ class CommitteeMandate(Base):
     def is_current(self, today: dt.date | None = None) -> bool:
         today = today or now_utc().date()
         return self.starts_on <= today and (self.ends_on is None or today <= self.ends_on)
+
+    @classmethod
+    def current_on(cls, today: dt.date):
+        """SQL condition: the mandate is current on ``today`` (as ``is_current``)."""
+        return sa.and_(cls.starts_on <= today, sa.or_(cls.ends_on.is_(None), cls.ends_on >= today))

@@ -15,7 +15,6 @@ import hashlib
 import secrets
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import current_app
@@ -34,6 +33,7 @@ from marketplace.accounts.permissions import sole_owned_vendors
 from marketplace.core.audit import AuditEvent, record_event
 from marketplace.core.clock import now_utc
 from marketplace.core.outbox import OutboxMessage, email_user, queue_email
+from marketplace.core.urls import external_url
 from marketplace.extensions import db
 
 MIN_PASSWORD_LENGTH = 10
@@ -104,19 +104,6 @@ def _check_password(password: str, email: str, field: str = "password") -> None:
     problem = password_problem(password, email)
     if problem:
         raise AccountError(problem, field=field)
-
-
-def external_url(endpoint: str, **values: Any) -> str:
-    """An absolute link for an e-mail, on the platform's public address.
-
-    Built from PLATFORM_URL rather than from the request's Host header, so
-    that a forged header can never send a reset link to another site.
-    """
-    base = urlsplit(current_app.config["PLATFORM_URL"])
-    adapter = current_app.url_map.bind(
-        base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "https"
-    )
-    return adapter.build(endpoint, values, force_external=True)
 
 
 def _password_fingerprint(user: User) -> str:

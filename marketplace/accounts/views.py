@@ -20,7 +20,6 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_remembered, login_user, logout_user
 
 from marketplace.accounts import services
-from marketplace.accounts.auth import safe_next
 from marketplace.accounts.forms import (
     ChangeEmailForm,
     ChangePasswordForm,
@@ -34,6 +33,7 @@ from marketplace.accounts.forms import (
 from marketplace.accounts.permissions import sole_owned_vendors
 from marketplace.accounts.services import AccountError, InvalidLinkError
 from marketplace.core.permissions import public, requires
+from marketplace.core.urls import safe_next
 from marketplace.extensions import db, limiter
 
 bp = Blueprint("accounts", __name__)

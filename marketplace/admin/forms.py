@@ -4,41 +4,21 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, EmailField, IntegerField, SelectField, StringField
+from wtforms import BooleanField, DateField, EmailField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
 from marketplace.accounts.models import BUYER_KIND_LABELS, BuyerKind
 from marketplace.admin.services import USER_ROLE_FILTERS
+from marketplace.core.forms import FrenchIntegerField, choice, choice_values
 from marketplace.core.identifiers import is_valid_siret
 from marketplace.core.outbox import OutboxStatus
 from marketplace.core.permissions import ROLE_LABELS, Role
 from marketplace.core.territories import departement_from_postal_code
-from marketplace.vendors.models import MemberRole, VendorStatus
-
-try:  # WTForms >= 3.3 declares options as SelectChoice
-    from wtforms.fields.choices import SelectChoice as _choice
-except ImportError:  # pragma: no cover - older WTForms takes (value, label) pairs
-
-    def _choice(value, label):
-        return (value, label)
 
 
 def _max(n: int) -> Length:
     return Length(max=n, message=_l("%(max)d caractères au maximum."))
 
-
-VENDOR_STATUS_LABELS = {
-    VendorStatus.CANDIDATE: _l("Candidate"),
-    VendorStatus.APPROVED: _l("Agréée"),
-    VendorStatus.SUSPENDED: _l("Suspendue"),
-    VendorStatus.EXPIRED: _l("Agrément expiré"),
-    VendorStatus.REJECTED: _l("Refusée"),
-}
-
-MEMBER_ROLE_LABELS = {
-    MemberRole.OWNER: _l("Responsable"),
-    MemberRole.STAFF: _l("Équipe"),
-}
 
 OUTBOX_STATUS_LABELS = {
     OutboxStatus.PENDING: _l("En attente"),
@@ -51,14 +31,6 @@ MANDATE_STATUS_LABELS = {
     "upcoming": _l("À venir"),
     "over": _l("Terminé"),
 }
-
-
-class FrenchIntegerField(IntegerField):
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            raise ValueError(str(_l("Saisissez un nombre entier de jours."))) from None
 
 
 class FrenchDateField(DateField):
@@ -77,16 +49,12 @@ class FilterForm(FlaskForm):
         csrf = False
 
 
-class ConfirmForm(FlaskForm):
-    """An action with no field but the CSRF token (grant, revoke, remove…)."""
-
-
 class UserFilterForm(FilterForm):
     q = StringField(_l("Rechercher (e-mail ou nom)"), validators=[Optional(), _max(200)])
     role = SelectField(
         _l("Rôle"),
-        choices=[_choice("", _l("Tous les rôles"))]
-        + [_choice(role.value, ROLE_LABELS[role]) for role in USER_ROLE_FILTERS],
+        choices=[choice("", _l("Tous les rôles"))]
+        + [choice(role.value, ROLE_LABELS[role]) for role in USER_ROLE_FILTERS],
         validators=[Optional()],
         validate_choice=False,
     )
@@ -126,8 +94,8 @@ class BuyerMembershipForm(FlaskForm):
     job_title = StringField(_l("Fonction"), validators=[Optional(), _max(120)])
 
     def set_choices(self, choices: list[tuple[int, str]]) -> None:
-        self.organisation_id.choices = [_choice(0, _l("Choisissez une organisation"))] + [
-            _choice(value, label) for value, label in choices
+        self.organisation_id.choices = [choice(0, _l("Choisissez une organisation"))] + [
+            choice(value, label) for value, label in choices
         ]
 
 
@@ -153,8 +121,8 @@ class OrganisationForm(FlaskForm):
     )
     kind = SelectField(
         _l("Type"),
-        choices=[_choice("", _l("Choisissez un type"))]
-        + [_choice(kind.value, BUYER_KIND_LABELS[kind]) for kind in BuyerKind],
+        choices=[choice("", _l("Choisissez un type"))]
+        + [choice(kind.value, BUYER_KIND_LABELS[kind]) for kind in BuyerKind],
         validators=[DataRequired(_l("Choisissez un type d'organisation."))],
     )
     siret = StringField(_l("SIRET"), validators=[DataRequired(_l("Indiquez le numéro SIRET.")), _max(20)])
@@ -163,7 +131,11 @@ class OrganisationForm(FlaskForm):
         _l("Code postal"), validators=[DataRequired(_l("Indiquez le code postal.")), _max(10)]
     )
     commune = StringField(_l("Commune"), validators=[Optional(), _max(120)])
-    payment_term_days = FrenchIntegerField(_l("Délai de paiement (jours)"), validators=[Optional()])
+    payment_term_days = FrenchIntegerField(
+        _l("Délai de paiement (jours)"),
+        validators=[Optional()],
+        invalid_message=_l("Saisissez un nombre entier de jours."),
+    )
 
     def validate_siret(self, field):
         if not is_valid_siret(field.data or ""):
@@ -188,8 +160,8 @@ class OutboxFilterForm(FilterForm):
     to = StringField(_l("Destinataire"), validators=[Optional(), _max(320)])
     status = SelectField(
         _l("Statut"),
-        choices=[_choice("", _l("Tous les statuts"))]
-        + [_choice(s.value, OUTBOX_STATUS_LABELS[s]) for s in OutboxStatus],
+        choices=[choice("", _l("Tous les statuts"))]
+        + [choice(s.value, OUTBOX_STATUS_LABELS[s]) for s in OutboxStatus],
         validators=[Optional()],
         validate_choice=False,
     )
@@ -207,11 +179,7 @@ class AuditFilterForm(FilterForm):
     actor = StringField(_l("E-mail de l'auteur"), validators=[Optional(), _max(320)])
 
     def set_subject_types(self, types: list[str]) -> None:
-        self.subject_type.choices = [_choice("", _l("Tous les types"))] + [_choice(t, t) for t in types]
+        self.subject_type.choices = [choice("", _l("Tous les types"))] + [choice(t, t) for t in types]
 
     def selected_subject_type(self) -> str:
-        values = {
-            choice.value if hasattr(choice, "value") else choice[0]
-            for choice in self.subject_type.choices or []
-        }
-        return self.subject_type.data if self.subject_type.data in values else ""
+        return self.subject_type.data if self.subject_type.data in choice_values(self.subject_type) else ""

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from marketplace.accounts.models import BuyerOrganisation, CommitteeMandate, User
-from marketplace.admin.services import PER_PAGE, actor_emails, current_mandate_clause, get_object
+from marketplace.admin.services import PER_PAGE, actor_emails, get_object
 from marketplace.core.audit import AuditEvent
 from marketplace.core.clock import today_utc
 from marketplace.core.outbox import OutboxMessage, OutboxStatus
@@ -50,7 +50,7 @@ def dashboard() -> Dashboard:
         committee_members=count(
             sa.select(sa.func.count(sa.distinct(CommitteeMandate.user_id)))
             .join(User, User.id == CommitteeMandate.user_id)
-            .where(current_mandate_clause(today_utc()), live_users)
+            .where(CommitteeMandate.current_on(today_utc()), live_users)
         ),
         outbox_pending=outbox.get(OutboxStatus.PENDING, 0),
         outbox_failed=outbox.get(OutboxStatus.FAILED, 0),

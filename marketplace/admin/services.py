@@ -27,13 +27,14 @@ from marketplace.accounts.models import (
     CommitteeMandate,
     User,
 )
-from marketplace.accounts.services import external_url, password_problem
+from marketplace.accounts.services import password_problem
 from marketplace.admin import permissions as rules
 from marketplace.core.audit import AuditEvent, events_for, record_event
 from marketplace.core.clock import now_utc, today_utc
 from marketplace.core.outbox import email_user
 from marketplace.core.pagination import Page, paginate
 from marketplace.core.permissions import Role
+from marketplace.core.urls import external_url
 from marketplace.extensions import db
 from marketplace.vendors.models import MemberRole, VendorMembership
 
@@ -87,14 +88,6 @@ def _period(start: dt.date, end: dt.date | None) -> str:
 # --------------------------------------------------------------------------- users
 
 
-def current_mandate_clause(today: dt.date):
-    """SQL condition: the mandate is current on ``today``."""
-    return sa.and_(
-        CommitteeMandate.starts_on <= today,
-        sa.or_(CommitteeMandate.ends_on.is_(None), CommitteeMandate.ends_on >= today),
-    )
-
-
 USER_ROLE_FILTERS = (Role.CONSUMER, Role.VENDOR, Role.BUYER, Role.COMMITTEE, Role.ADMIN)
 
 
@@ -119,7 +112,7 @@ def search_users(query: str = "", role: Role | None = None, page: int = 1, per_p
         stmt = stmt.where(sa.exists().where(BuyerMembership.user_id == User.id))
     elif role == Role.COMMITTEE:
         stmt = stmt.where(
-            sa.exists().where(CommitteeMandate.user_id == User.id, current_mandate_clause(today_utc()))
+            sa.exists().where(CommitteeMandate.user_id == User.id, CommitteeMandate.current_on(today_utc()))
         )
     elif role == Role.ADMIN:
         stmt = stmt.where(User.is_admin.is_(True))

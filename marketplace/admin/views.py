@@ -11,11 +11,14 @@ from marketplace.admin import forms, queries, services
 from marketplace.admin import organisations as buyer_orgs
 from marketplace.admin.services import AdminError, NotFound
 from marketplace.core.clock import today_utc
+from marketplace.core.confirm import confirmation_page
 from marketplace.core.errors import render_error
+from marketplace.core.forms import ConfirmForm, attach_error
 from marketplace.core.outbox import LINK_RE
 from marketplace.core.pagination import page_arg
 from marketplace.core.permissions import requires
 from marketplace.extensions import db
+from marketplace.vendors.models import MEMBER_ROLE_LABELS, VENDOR_STATUS_LABELS
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -23,8 +26,8 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 @bp.context_processor
 def _labels():
     return {
-        "vendor_status_labels": forms.VENDOR_STATUS_LABELS,
-        "member_role_labels": forms.MEMBER_ROLE_LABELS,
+        "vendor_status_labels": VENDOR_STATUS_LABELS,
+        "member_role_labels": MEMBER_ROLE_LABELS,
         "outbox_status_labels": forms.OUTBOX_STATUS_LABELS,
         "mandate_status_labels": forms.MANDATE_STATUS_LABELS,
         "show_mailbox": current_app.config.get("SHOW_DEV_MAILBOX", False),
@@ -37,36 +40,15 @@ def _not_found(error: NotFound):
 
 
 def _attach(form, error: AdminError) -> None:
-    """Show a refused action's message next to its field (or above the form)."""
+    """Undo the refused action and show its message next to its field (or above the form)."""
     db.session.rollback()
-    target = getattr(form, error.field, None) if error.field else None
-    if target is not None and hasattr(target, "errors"):
-        target.errors = [*target.errors, error.message]
-    else:
-        form.form_errors.append(error.message)
+    attach_error(form, error)
 
 
 def _refused(error: AdminError, endpoint: str, **values):
     db.session.rollback()
     flash(error.message, "error")
     return redirect(url_for(endpoint, **values))
-
-
-def _confirm(
-    title: str, message: str, submit: str, cancel_url: str, notice: str | None = None, status: int = 200
-):
-    return (
-        render_template(
-            "admin/confirm.html",
-            title=title,
-            message=message,
-            notice=notice,
-            submit=submit,
-            cancel_url=cancel_url,
-            form=forms.ConfirmForm(),
-        ),
-        status,
-    )
 
 
 # --------------------------------------------------------------------------- dashboard
@@ -94,13 +76,13 @@ def users():
 @requires("admin")
 def user(user_id: int):
     overview = services.user_overview(current_user, user_id)
-    return render_template("admin/user.html", o=overview, form=forms.ConfirmForm(), today=today_utc())
+    return render_template("admin/user.html", o=overview, form=ConfirmForm(), today=today_utc())
 
 
 @bp.post("/utilisateurs/<int:user_id>/administrateur")
 @requires("admin")
 def grant_admin(user_id: int):
-    if not forms.ConfirmForm().validate_on_submit():
+    if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
         target = services.grant_admin(current_user, user_id)
@@ -116,7 +98,7 @@ def grant_admin(user_id: int):
 @bp.route("/utilisateurs/<int:user_id>/administrateur/retirer", methods=["GET", "POST"])
 @requires("admin")
 def revoke_admin(user_id: int):
-    form = forms.ConfirmForm()
+    form = ConfirmForm()
     if form.validate_on_submit():
         try:
             target = services.revoke_admin(current_user, user_id)
@@ -128,7 +110,7 @@ def revoke_admin(user_id: int):
         flash(_("Les droits d'administrateur de %(email)s ont été retirés.", email=target.email), "success")
         return redirect(url_for("admin.user", user_id=user_id))
     target = services.get_user(user_id)
-    return _confirm(
+    return confirmation_page(
         _("Retirer les droits d'administrateur"),
         _(
             "%(email)s n'aura plus accès à l'administration de la plateforme. Ses autres rôles sont conservés.",
@@ -171,7 +153,7 @@ def add_mandate(user_id: int):
 @bp.route("/utilisateurs/<int:user_id>/mandats/<int:mandate_id>/terminer", methods=["GET", "POST"])
 @requires("admin")
 def end_mandate(user_id: int, mandate_id: int):
-    form = forms.ConfirmForm()
+    form = ConfirmForm()
     if form.validate_on_submit():
         try:
             services.end_mandate(current_user, user_id, mandate_id)
@@ -183,7 +165,7 @@ def end_mandate(user_id: int, mandate_id: int):
         flash(_("Le mandat est terminé."), "success")
         return redirect(url_for("admin.user", user_id=user_id))
     mandate = services.get_mandate(user_id, mandate_id)
-    return _confirm(
+    return confirmation_page(
         _("Terminer un mandat"),
         _(
             "Le mandat de %(email)s (%(organisation)s) prendra fin aujourd'hui : "
@@ -233,13 +215,13 @@ def remove_buyer_membership(membership_id: int):
     membership = services.get_buyer_membership(membership_id)
     back = _membership_return(membership.user_id, membership.organisation_id)
     email, organisation = membership.user.email, membership.organisation.name
-    form = forms.ConfirmForm()
+    form = ConfirmForm()
     if form.validate_on_submit():
         services.remove_buyer_membership(current_user, membership_id)
         db.session.commit()
         flash(_("%(email)s n'est plus membre de %(org)s.", email=email, org=organisation), "success")
         return redirect(back)
-    return _confirm(
+    return confirmation_page(
         _("Retirer un membre d'une organisation"),
         _(
             "%(email)s ne pourra plus agir au nom de %(org)s (demandes de devis, appels d'offres).",
@@ -257,7 +239,7 @@ def remove_vendor_membership(membership_id: int):
     membership = services.get_vendor_membership(membership_id)
     user_id, email, vendor = membership.user_id, membership.user.email, membership.vendor.name
     back = url_for("admin.user", user_id=user_id)
-    form = forms.ConfirmForm()
+    form = ConfirmForm()
     if form.validate_on_submit():
         services.remove_vendor_membership(current_user, membership_id)
         db.session.commit()
@@ -268,7 +250,7 @@ def remove_vendor_membership(membership_id: int):
         notice = _(
             "C'est la seule personne responsable de cette structure : plus personne ne pourra la gérer."
         )
-    return _confirm(
+    return confirmation_page(
         _("Retirer un membre d'une structure"),
         _("%(email)s ne pourra plus gérer %(vendor)s.", email=email, vendor=vendor),
         _("Retirer de la structure"),

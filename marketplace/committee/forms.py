@@ -3,39 +3,17 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, RadioField, StringField, TextAreaField
+from wtforms import BooleanField, RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from marketplace.committee.models import OPINION_LABELS, DecisionOutcome, Opinion
-
-try:  # WTForms >= 3.3 declares options as SelectChoice
-    from wtforms.fields.choices import SelectChoice as _choice
-except ImportError:  # pragma: no cover - older WTForms takes (value, label) pairs
-
-    def _choice(value, label):
-        return (value, label)
-
+from marketplace.core.forms import FrenchIntegerField, choices
 
 TEXT_MAX = 10_000
 
 
-class FrenchIntegerField(IntegerField):
-    """An integer field whose parse error is in French."""
-
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            self.data = None
-            raise ValueError(str(_l("Saisissez un nombre entier."))) from None
-
-
 def _long_text(max_length: int = TEXT_MAX):
     return Length(max=max_length, message=_l("Ce texte est trop long (%(max)d caractères au plus)."))
-
-
-class ConfirmForm(FlaskForm):
-    """A form with nothing but its CSRF token (confirmation pages)."""
 
 
 class RecusalForm(FlaskForm):
@@ -56,18 +34,20 @@ class QuestionForm(FlaskForm):
     )
 
 
-SCORE_CHOICES = [
-    _choice("0", _l("0 – Non satisfait")),
-    _choice("1", _l("1 – Partiellement satisfait")),
-    _choice("2", _l("2 – Satisfait")),
-    _choice("3", _l("3 – Exemplaire")),
-]
+SCORE_CHOICES = choices(
+    [
+        ("0", _l("0 – Non satisfait")),
+        ("1", _l("1 – Partiellement satisfait")),
+        ("2", _l("2 – Satisfait")),
+        ("3", _l("3 – Exemplaire")),
+    ]
+)
 
 
 class ReviewFormBase(FlaskForm):
     opinion = RadioField(
         _l("Avis"),
-        choices=[_choice(o.value, OPINION_LABELS[o]) for o in Opinion],
+        choices=choices((o.value, OPINION_LABELS[o]) for o in Opinion),
         validators=[InputRequired(_l("Choisissez un avis : favorable, réservé ou défavorable."))],
     )
     comment = TextAreaField(
@@ -119,10 +99,12 @@ def review_form(criteria, **kwargs) -> ReviewFormBase:
 class DecisionForm(FlaskForm):
     outcome = RadioField(
         _l("Décision"),
-        choices=[
-            _choice(DecisionOutcome.APPROVED.value, _l("Agréer la structure")),
-            _choice(DecisionOutcome.REJECTED.value, _l("Refuser la candidature")),
-        ],
+        choices=choices(
+            [
+                (DecisionOutcome.APPROVED.value, _l("Agréer la structure")),
+                (DecisionOutcome.REJECTED.value, _l("Refuser la candidature")),
+            ]
+        ),
         validators=[InputRequired(_l("Choisissez la décision : agrément ou refus."))],
     )
     motivation = TextAreaField(

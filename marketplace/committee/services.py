@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -38,6 +39,7 @@ from marketplace.core.audit import AuditEvent, record_event
 from marketplace.core.clock import now_utc
 from marketplace.core.outbox import email_user
 from marketplace.core.pagination import Page, paginate
+from marketplace.core.urls import external_url
 from marketplace.extensions import db
 from marketplace.vendors import workflow
 from marketplace.vendors.models import (
@@ -50,12 +52,7 @@ from marketplace.vendors.models import (
     Vendor,
     VendorStatus,
 )
-from marketplace.vendors.services import (
-    active_criteria,
-    committee_members,
-    current_charter,
-    external_url,
-)
+from marketplace.vendors.services import active_criteria, committee_members, current_charter
 from marketplace.vendors.workflow import WorkflowError
 
 SCORE_MIN, SCORE_MAX = 0, 3
@@ -341,6 +338,7 @@ ACTION_LABELS = {
     "reject": _l("Candidature refusée"),
     "withdraw": _l("Candidature retirée"),
     "start_renewal": _l("Renouvellement commencé"),
+    "sign_charter": _l("Charte acceptée"),
     "suspend": _l("Structure suspendue"),
     "reinstate": _l("Suspension levée"),
     "expire": _l("Agrément expiré"),
@@ -362,6 +360,8 @@ SECTION_LABELS = {
 def _event_detail(event: AuditEvent) -> str | None:
     data = event.data or {}
     if event.subject_type == Vendor.__tablename__:
+        if event.action == "sign_charter" and data.get("version"):
+            return _("version %(version)s", version=data["version"])
         return data.get("reason") if event.action == "suspend" else None
     if event.action == "edit" and data.get("section"):
         return str(SECTION_LABELS.get(data["section"], data["section"]))
@@ -406,6 +406,7 @@ def history(application: Application) -> list[HistoryItem]:
             "reinstate",
             "expire",
             "committee.expiry_reminder",
+            "sign_charter",
         }:
             continue
         detail = _event_detail(event)
@@ -1007,9 +1008,9 @@ def delete_criterion(admin, criterion: Criterion) -> None:
     if not row.deletable:
         raise CommitteeError(
             _(
-                "Ce critère a déjà servi (%(scores)s notes, %(answers)s réponses) : désactivez-le plutôt que de le supprimer, l'historique des évaluations est conservé.",
-                scores=row.scores,
-                answers=row.answers,
+                "Ce critère a déjà servi (%(scores)s, %(answers)s) : désactivez-le plutôt que de le supprimer, l'historique des évaluations est conservé.",
+                scores=ngettext("%(num)d note", "%(num)d notes", row.scores),
+                answers=ngettext("%(num)d réponse", "%(num)d réponses", row.answers),
             )
         )
     record_event(admin, criterion, "criterion.delete", data={"label": criterion.label, "code": criterion.code})

@@ -10,7 +10,6 @@ from marketplace.committee import permissions as perms
 from marketplace.committee import services
 from marketplace.committee.forms import (
     CharterForm,
-    ConfirmForm,
     CriterionForm,
     DecisionForm,
     QuestionForm,
@@ -21,6 +20,7 @@ from marketplace.committee.forms import (
 )
 from marketplace.committee.models import Criterion
 from marketplace.committee.services import CriterionData, NotAllowed
+from marketplace.core.forms import ConfirmForm, attach_error
 from marketplace.core.pagination import page_arg
 from marketplace.core.permissions import requires
 from marketplace.extensions import db
@@ -37,15 +37,6 @@ def _helpers():
         return format_decimal(float(value), format="0." + "0" * digits)
 
     return {"format_score": score, "tab_labels": services.QUEUE_TAB_LABELS}
-
-
-def _attach_error(form, error: WorkflowError) -> None:
-    name = getattr(error, "field", None)
-    field = form[name] if name and name in form else None
-    if field is not None:
-        field.errors = list(field.errors or []) + [error.message]
-    else:
-        form.form_errors.append(error.message)
 
 
 # ---------------------------------------------------------------- queue
@@ -96,94 +87,89 @@ def dossier(application_id: int):
     return _render_dossier(_application_or_404(application_id))
 
 
-@bp.post("/dossiers/<int:application_id>/avis")
-@requires("committee.act")
-def review(application_id: int):
+def _act_on_dossier(application_id: int, allowed, make_form, form_name: str, act, success: str, anchor: str):
+    """One committee action posted from a dossier's page.
+
+    403 unless ``allowed(user, application)``; on a refusal the dossier is shown
+    again (400) with the message next to the form named ``form_name``.
+    """
     application = _application_or_404(application_id)
-    if not perms.can_review(current_user, application):
+    if not allowed(current_user, application):
         abort(403)
-    form = review_form(services.active_criteria())
+    form = make_form()
     if form.validate_on_submit():
         try:
-            services.submit_review(application, current_user, form.scores(), form.opinion.data, form.comment.data)
+            act(application, form)
         except NotAllowed:
             abort(403)
         except WorkflowError as error:
             db.session.rollback()
-            _attach_error(form, error)
+            attach_error(form, error)
         else:
             db.session.commit()
-            flash(_("Votre avis est enregistré. Les avis des autres membres vous sont désormais visibles."), "success")
-            return _back_to(application, "avis")
-    return _render_dossier(application, 400, review_form=form)
+            flash(success, "success")
+            return _back_to(application, anchor)
+    return _render_dossier(application, 400, **{form_name: form})
+
+
+@bp.post("/dossiers/<int:application_id>/avis")
+@requires("committee.act")
+def review(application_id: int):
+    return _act_on_dossier(
+        application_id,
+        perms.can_review,
+        lambda: review_form(services.active_criteria()),
+        "review_form",
+        lambda application, form: services.submit_review(
+            application, current_user, form.scores(), form.opinion.data, form.comment.data
+        ),
+        _("Votre avis est enregistré. Les avis des autres membres vous sont désormais visibles."),
+        "avis",
+    )
 
 
 @bp.post("/dossiers/<int:application_id>/conflit-interets")
 @requires("committee.act")
 def recuse(application_id: int):
-    application = _application_or_404(application_id)
-    if not perms.can_recuse(current_user, application):
-        abort(403)
-    form = RecusalForm()
-    if form.validate_on_submit():
-        try:
-            services.recuse(application, current_user, form.reason.data)
-        except NotAllowed:
-            abort(403)
-        except WorkflowError as error:
-            db.session.rollback()
-            _attach_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Votre conflit d'intérêts est enregistré : vous n'évaluerez pas ce dossier."), "success")
-            return _back_to(application, "avis")
-    return _render_dossier(application, 400, recusal_form=form)
+    return _act_on_dossier(
+        application_id,
+        perms.can_recuse,
+        RecusalForm,
+        "recusal_form",
+        lambda application, form: services.recuse(application, current_user, form.reason.data),
+        _("Votre conflit d'intérêts est enregistré : vous n'évaluerez pas ce dossier."),
+        "avis",
+    )
 
 
 @bp.post("/dossiers/<int:application_id>/question")
 @requires("committee.act")
 def ask(application_id: int):
-    application = _application_or_404(application_id)
-    if not perms.can_ask_question(current_user, application):
-        abort(403)
-    form = QuestionForm()
-    if form.validate_on_submit():
-        try:
-            services.ask_question(application, current_user, form.question.data)
-        except NotAllowed:
-            abort(403)
-        except WorkflowError as error:
-            db.session.rollback()
-            _attach_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("La question est envoyée à la structure ; le dossier attend sa réponse."), "success")
-            return _back_to(application, "echanges")
-    return _render_dossier(application, 400, question_form=form)
+    return _act_on_dossier(
+        application_id,
+        perms.can_ask_question,
+        QuestionForm,
+        "question_form",
+        lambda application, form: services.ask_question(application, current_user, form.question.data),
+        _("La question est envoyée à la structure ; le dossier attend sa réponse."),
+        "echanges",
+    )
 
 
 @bp.post("/dossiers/<int:application_id>/decision")
 @requires("committee.act")
 def decide(application_id: int):
-    application = _application_or_404(application_id)
-    if not perms.is_chair(current_user):
-        abort(403)
-    form = DecisionForm()
-    if form.validate_on_submit():
-        try:
-            services.decide(
-                application, current_user, form.outcome.data, form.motivation.data, form.justification.data
-            )
-        except NotAllowed:
-            abort(403)
-        except WorkflowError as error:
-            db.session.rollback()
-            _attach_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("La décision est enregistrée et notifiée à la structure."), "success")
-            return _back_to(application, "decision")
-    return _render_dossier(application, 400, decision_form=form)
+    return _act_on_dossier(
+        application_id,
+        lambda user, application: perms.is_chair(user),
+        DecisionForm,
+        "decision_form",
+        lambda application, form: services.decide(
+            application, current_user, form.outcome.data, form.motivation.data, form.justification.data
+        ),
+        _("La décision est enregistrée et notifiée à la structure."),
+        "decision",
+    )
 
 
 # ---------------------------------------------------------------- structures
@@ -222,7 +208,7 @@ def suspend(vendor_id: int):
             services.suspend_vendor(vendor, current_user, form.reason.data)
         except WorkflowError as error:
             db.session.rollback()
-            _attach_error(form, error)
+            attach_error(form, error)
         else:
             db.session.commit()
             flash(_("La structure « %(name)s » est suspendue.", name=vendor.name), "success")
@@ -248,7 +234,7 @@ def reinstate(vendor_id: int):
             services.reinstate_vendor(vendor, current_user, form.note.data)
         except WorkflowError as error:
             db.session.rollback()
-            _attach_error(form, error)
+            attach_error(form, error)
         else:
             db.session.commit()
             flash(_("La suspension de « %(name)s » est levée.", name=vendor.name), "success")
@@ -288,7 +274,7 @@ def criterion_new():
             criterion = services.create_criterion(current_user, _criterion_data(form))
         except WorkflowError as error:
             db.session.rollback()
-            _attach_error(form, error)
+            attach_error(form, error)
         else:
             db.session.commit()
             flash(_("Critère « %(label)s » ajouté à la grille.", label=criterion.label), "success")
@@ -314,7 +300,7 @@ def criterion_edit(criterion_id: int):
             services.update_criterion(current_user, criterion, _criterion_data(form))
         except WorkflowError as error:
             db.session.rollback()
-            _attach_error(form, error)
+            attach_error(form, error)
         else:
             db.session.commit()
             flash(_("Critère « %(label)s » mis à jour.", label=criterion.label), "success")
@@ -366,7 +352,7 @@ def charter():
             version = services.publish_charter(current_user, form.title.data, form.body.data)
         except WorkflowError as error:
             db.session.rollback()
-            _attach_error(form, error)
+            attach_error(form, error)
         else:
             db.session.commit()
             flash(

@@ -6,19 +6,12 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, ValidationError
 
+from marketplace.core.forms import choices
 from marketplace.main.services import CONTACT_SUBJECTS
-
-try:  # WTForms >= 3.3 declares options as SelectChoice
-    from wtforms.fields.choices import SelectChoice as _choice
-except ImportError:  # pragma: no cover - older WTForms takes (value, label) pairs
-    def _choice(value, label):
-        return (value, label)
 
 
 def _subject_choices() -> list:
-    return [_choice("", _l("Choisissez un objet"))] + [
-        _choice(code, label) for code, label in CONTACT_SUBJECTS.items()
-    ]
+    return choices([("", _l("Choisissez un objet")), *CONTACT_SUBJECTS.items()])
 
 
 class ContactForm(FlaskForm):

@@ -1,7 +1,6 @@
 """Home, static information pages, contact form, language switch and health check."""
 from __future__ import annotations
 
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -22,10 +21,12 @@ from flask_login import current_user
 
 from marketplace.core.clock import now_utc
 from marketplace.core.permissions import public
+from marketplace.core.urls import safe_next
 from marketplace.extensions import db, limiter
 from marketplace.main.forms import ContactForm
 from marketplace.main.services import ContactError, send_contact_message
 from marketplace.vendors.models import Sector
+from marketplace.vendors.services import current_charter
 
 bp = Blueprint("main", __name__)
 PARIS = ZoneInfo("Europe/Paris")
@@ -39,7 +40,10 @@ def _layout_globals() -> dict:
 @bp.get("/")
 @public
 def home():
-    return render_template("main/home.html", sectors=list(Sector))
+    from marketplace.catalogue.services import home_page
+
+    catalogue = home_page(getattr(current_user, "postal_code", None) if current_user.is_authenticated else None)
+    return render_template("main/home.html", sectors=list(Sector), catalogue=catalogue)
 
 
 @bp.get("/healthz")
@@ -55,7 +59,7 @@ def healthz():
 @bp.get("/charte")
 @public
 def charter():
-    return render_template("main/charter.html")
+    return render_template("main/charter.html", charter=current_charter())
 
 
 @bp.get("/mentions-legales")
@@ -95,25 +99,6 @@ def contact():
 @public
 def contact_sent():
     return render_template("main/contact_sent.html")
-
-
-def safe_next(target: str | None, default: str = "/") -> str:
-    """``target`` if it is a path on this site, else ``default``.
-
-    Absolute URLs (``https://…``), scheme-relative ones (``//host``) and their
-    backslash variants are refused: no open redirect.
-    """
-    if not target:
-        return default
-    target = target.strip()
-    if not target.startswith("/") or target.startswith(("//", "/\\")) or "\\" in target:
-        return default
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in target):
-        return default
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc:
-        return default
-    return target
 
 
 @bp.post("/langue")

@@ -8,7 +8,6 @@ from wtforms import (
     BooleanField,
     EmailField,
     HiddenField,
-    IntegerField,
     RadioField,
     SelectField,
     SelectMultipleField,
@@ -26,6 +25,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from marketplace.core.forms import FrenchIntegerField, choice_values, choices
 from marketplace.core.identifiers import clean_siret, is_valid_siret
 from marketplace.vendors.models import (
     LEGAL_FORM_LABELS,
@@ -36,30 +36,19 @@ from marketplace.vendors.models import (
 )
 
 
-class FrenchIntegerField(IntegerField):
-    """An integer field whose parse error is in French."""
-
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            self.data = None
-            raise ValueError(str(_l("Saisissez un nombre entier."))) from None
-
-
 class MultiCheckboxField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
 
     def pre_validate(self, form):
-        valid = {str(value) for value, _label in self.choices}
+        valid = choice_values(self)
         for value in self.data or []:
             if str(value) not in valid:
                 raise ValidationError(str(_l("Choix invalide.")))
 
 
 def _legal_form_choices():
-    return [("", _l("— Choisir —"))] + [(f.value, LEGAL_FORM_LABELS[f]) for f in LegalForm]
+    return choices([("", _l("— Choisir —"))] + [(f.value, LEGAL_FORM_LABELS[f]) for f in LegalForm])
 
 
 class IdentityForm(FlaskForm):
@@ -76,7 +65,7 @@ class IdentityForm(FlaskForm):
     legal_form = SelectField(_l("Statut juridique"), choices=_legal_form_choices, validate_choice=True)
     esus_agrement = RadioField(
         _l("Agrément ESUS (entreprise solidaire d'utilité sociale)"),
-        choices=[("non", _l("Non")), ("oui", _l("Oui"))],
+        choices=choices([("non", _l("Non")), ("oui", _l("Oui"))]),
         default="non",
     )
     year_founded = FrenchIntegerField(
@@ -126,7 +115,7 @@ class TerritoryForm(FlaskForm):
 
 class ActivityForm(FlaskForm):
     sectors = MultiCheckboxField(
-        _l("Secteurs d'activité"), choices=[(s.value, SECTOR_LABELS[s]) for s in Sector]
+        _l("Secteurs d'activité"), choices=choices((s.value, SECTOR_LABELS[s]) for s in Sector)
     )
     description = TextAreaField(
         _l("Présentation de l'activité"),
@@ -178,7 +167,7 @@ class DocumentForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.kind.choices = [(k.value, k.label) for k in DocumentKind]
+        self.kind.choices = choices((k.value, k.label) for k in DocumentKind)
 
     def validate_file(self, field):
         if not getattr(field.data, "filename", None):
@@ -199,10 +188,6 @@ class ResubmitForm(FlaskForm):
         validators=[DataRequired(_l("Écrivez votre réponse au comité.")), Length(max=10000)],
         render_kw={"rows": 6},
     )
-
-
-class ConfirmForm(FlaskForm):
-    """An empty form: the CSRF token of a confirmed action."""
 
 
 class InviteForm(FlaskForm):

@@ -12,6 +12,7 @@ from marketplace.accounts.models import User
 from marketplace.core.audit import record_event
 from marketplace.core.clock import now_utc
 from marketplace.core.outbox import queue_email
+from marketplace.core.urls import external_url
 from marketplace.extensions import db
 from marketplace.vendors.models import MemberRole, Vendor, VendorInvitation, VendorMembership
 from marketplace.vendors.permissions import can_manage_members
@@ -40,7 +41,7 @@ def pending_invitations(vendor: Vendor) -> list[VendorInvitation]:
 
 def invite(vendor: Vendor, actor: User, email: str) -> VendorInvitation:
     """Invite ``email`` to join as staff; the link is valid INVITATION_DAYS days."""
-    from marketplace.vendors.services import FieldError, external_url
+    from marketplace.vendors.services import FieldError
 
     if not can_manage_members(actor, vendor):
         raise WorkflowError(_("Seul le responsable de la structure peut inviter des membres."))

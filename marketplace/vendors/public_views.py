@@ -57,7 +57,14 @@ def profile(slug: str):
         commitments=public_q.public_commitments(vendor),
         territory=public_q.territory_label(vendor),
         dep=departement(vendor.departement_code),
+        offers=_catalogue_offers(vendor),
     )
+
+
+def _catalogue_offers(vendor):
+    from marketplace.catalogue.services import vendor_public_offers
+
+    return vendor_public_offers(vendor, page=page_arg(request.args))
 
 
 @bp.get("/fournisseurs/<slug>/logo")

@@ -15,7 +15,6 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
-from werkzeug.routing import BuildError
 
 from marketplace.accounts.models import CommitteeMandate, User
 from marketplace.core.audit import AuditEvent, record_event
@@ -80,11 +79,7 @@ def _current_mandates_stmt():
     return (
         sa.select(CommitteeMandate)
         .join(User, User.id == CommitteeMandate.user_id)
-        .where(
-            CommitteeMandate.starts_on <= today,
-            sa.or_(CommitteeMandate.ends_on.is_(None), CommitteeMandate.ends_on >= today),
-            User.deleted_at.is_(None),
-        )
+        .where(CommitteeMandate.current_on(today), User.deleted_at.is_(None))
     )
 
 
@@ -112,17 +107,6 @@ def chair() -> User | None:
         if mandate.is_chair:
             return mandate.user
     return None
-
-
-def external_url(endpoint: str, **values) -> str | None:
-    """An absolute link for e-mails, built without a request (CLI jobs included)."""
-    base = current_app.config["PLATFORM_URL"].rstrip("/")
-    try:
-        adapter = current_app.url_map.bind("localhost", url_scheme="http")
-        path = adapter.build(endpoint, values)
-    except BuildError:
-        return None
-    return base + path
 
 
 # ---------------------------------------------------------------- lookups
@@ -167,14 +151,31 @@ def thread(application: Application):
 
 
 def history(application: Application) -> list[AuditEvent]:
-    """What happened to the dossier (application events only: no committee internals)."""
-    return list(
-        db.session.scalars(
-            sa.select(AuditEvent)
-            .where(AuditEvent.subject_type == Application.__tablename__, AuditEvent.subject_id == application.id)
-            .order_by(AuditEvent.at, AuditEvent.id)
+    """What happened to the dossier: its own events (no committee internals) and the
+    charter acceptances made while it was being prepared."""
+    events = db.session.scalars(
+        sa.select(AuditEvent)
+        .where(
+            sa.or_(
+                sa.and_(
+                    AuditEvent.subject_type == Application.__tablename__,
+                    AuditEvent.subject_id == application.id,
+                ),
+                sa.and_(
+                    AuditEvent.subject_type == Vendor.__tablename__,
+                    AuditEvent.subject_id == application.vendor_id,
+                    AuditEvent.action == "sign_charter",
+                ),
+            )
         )
+        .order_by(AuditEvent.at, AuditEvent.id)
     )
+    return [
+        event
+        for event in events
+        if event.subject_type == Application.__tablename__
+        or (event.data or {}).get("application_id") == application.id
+    ]
 
 
 def signature_of(vendor: Vendor, charter: CharterVersion | None) -> CharterSignature | None:
@@ -284,29 +285,7 @@ def new_application(vendor: Vendor, actor: User) -> Application:
         raise WorkflowError(_("Cette structure est déjà agréée : utilisez le renouvellement."))
     if workflow.open_application(vendor) is not None:
         raise WorkflowError(_("Une candidature de cette structure est déjà en cours."))
-    previous = latest_application(vendor)
-    application = Application(
-        vendor=vendor, kind=ApplicationKind.INITIAL, status=ApplicationStatus.DRAFT, created_by_id=actor.id
-    )
-    db.session.add(application)
-    if previous is not None:
-        for answer in previous.answers:
-            application.answers.append(ApplicationAnswer(criterion_id=answer.criterion_id, text=answer.text))
-    db.session.flush()
-    if previous is not None:
-        from marketplace.vendors.documents import copy_documents
-
-        copy_documents(previous, application, actor)
-    record_event(
-        actor,
-        application,
-        "create",
-        None,
-        ApplicationStatus.DRAFT,
-        {"from_application_id": previous.id} if previous is not None else None,
-    )
-    db.session.flush()
-    return application
+    return workflow.new_draft(vendor, actor, ApplicationKind.INITIAL, latest_application(vendor), "create")
 
 
 # ---------------------------------------------------------------- editing the dossier
@@ -450,7 +429,11 @@ def sign_charter(vendor: Vendor, actor: User, charter_id: int | None = None) -> 
         vendor_id=vendor.id, charter_version_id=charter.id, signed_by_id=actor.id, signed_at=now_utc()
     )
     db.session.add(signature)
-    record_event(actor, vendor, "sign_charter", None, None, {"version": charter.version})
+    data = {"version": charter.version}
+    application = workflow.open_application(vendor)
+    if application is not None:  # the acceptance belongs to the dossier being prepared
+        data["application_id"] = application.id
+    record_event(actor, vendor, "sign_charter", None, None, data)
     db.session.flush()
     return signature
 

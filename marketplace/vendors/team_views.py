@@ -5,14 +5,16 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from marketplace.core.confirm import confirmation_page
+from marketplace.core.forms import ConfirmForm, attach_error
 from marketplace.core.permissions import public, requires
 from marketplace.extensions import db
 from marketplace.vendors import members
-from marketplace.vendors.forms import ConfirmForm, InviteForm
+from marketplace.vendors.forms import InviteForm
 from marketplace.vendors.models import VendorInvitation, VendorMembership
 from marketplace.vendors.permissions import can_manage_members
 from marketplace.vendors.services import FieldError
-from marketplace.vendors.views import _field_error, _managed_vendor, bp
+from marketplace.vendors.views import _managed_vendor, bp
 from marketplace.vendors.workflow import WorkflowError
 
 # ---------------------------------------------------------------- the team
@@ -49,7 +51,7 @@ def invite(vendor_id: int):
             members.invite(vendor, current_user, form.email.data)
         except FieldError as error:
             db.session.rollback()
-            _field_error(form, error)
+            attach_error(form, error)
         else:
             db.session.commit()
             flash(_("Invitation envoyée à %(email)s.", email=form.email.data.strip().lower()), "success")
@@ -97,7 +99,16 @@ def remove_member(vendor_id: int, membership_id: int):
             db.session.commit()
             flash(_("Membre retiré de l'équipe."), "success")
         return redirect(url_for("vendors.team", vendor_id=vendor.id))
-    return render_template("vendors/confirm_remove_member.html", vendor=vendor, membership=membership, form=form)
+    return confirmation_page(
+        _("Retirer un membre"),
+        _(
+            "Cette personne n'aura plus accès à l'espace de %(vendor)s. Vous pourrez l'inviter à nouveau plus tard.",
+            vendor=vendor.name,
+        ),
+        _("Oui, retirer"),
+        url_for("vendors.team", vendor_id=vendor.id),
+        heading=_("Retirer %(name)s de l'équipe ?", name=membership.user.name),
+    )
 
 
 @bp.get("/invitation/<token>")

@@ -16,6 +16,8 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from marketplace.core.confirm import confirmation_page
+from marketplace.core.forms import ConfirmForm, attach_error
 from marketplace.core.permissions import requires
 from marketplace.core.territories import departement
 from marketplace.extensions import db
@@ -23,7 +25,6 @@ from marketplace.vendors import documents, services, workflow
 from marketplace.vendors.forms import (
     ActivityForm,
     CharterForm,
-    ConfirmForm,
     DocumentForm,
     IdentityForm,
     ResubmitForm,
@@ -33,7 +34,7 @@ from marketplace.vendors.forms import (
 from marketplace.vendors.models import ApplicationDocument, DocumentKind
 from marketplace.vendors.permissions import can_manage_vendor, can_read_documents
 from marketplace.vendors.services import FieldError, IdentityData, TerritoryData
-from marketplace.vendors.workflow import IncompleteApplication, WorkflowError
+from marketplace.vendors.workflow import IncompleteApplication, UnverifiedEmail, WorkflowError
 
 bp = Blueprint("vendors", __name__)
 
@@ -63,14 +64,6 @@ def _current_application(vendor):
     if application is None:
         abort(404)
     return application
-
-
-def _field_error(form, error: FieldError) -> None:
-    field = getattr(form, error.field, None)
-    if field is not None:
-        field.errors = list(field.errors or []) + [error.message]
-    else:
-        form.form_errors.append(error.message)
 
 
 def _refuse(vendor, error: WorkflowError):
@@ -124,7 +117,7 @@ def create():
         try:
             application = services.create_structure(current_user, _identity_data(form))
         except FieldError as error:
-            _field_error(form, error)
+            attach_error(form, error)
         else:
             db.session.commit()
             flash(_("Structure créée. Complétez maintenant son dossier, section par section."), "success")
@@ -153,7 +146,9 @@ def application(vendor_id: int, application_id: int | None = None):
     return _render_application(vendor, application_id)
 
 
-def _render_application(vendor, application_id=None, submit_errors=None, resubmit_form=None, status=200):
+def _render_application(
+    vendor, application_id=None, submit_errors=None, resubmit_form=None, verify_error=None, status=200
+):
     applications = services.applications_of(vendor)
     if not applications:
         abort(404)
@@ -173,6 +168,7 @@ def _render_application(vendor, application_id=None, submit_errors=None, resubmi
         editable=services.is_editable(shown) and shown is current,
         missing=workflow.missing_items(shown) if services.is_editable(shown) else [],
         submit_errors=submit_errors,
+        verify_error=verify_error,
         answers=services.answers_by_criterion(shown),
         criteria=services.active_criteria(),
         thread=services.thread(shown),
@@ -201,7 +197,7 @@ def edit_identity(vendor_id: int):
         try:
             services.save_identity(application, current_user, _identity_data(form))
         except FieldError as error:
-            _field_error(form, error)
+            attach_error(form, error)
         except WorkflowError as error:
             return _refuse(vendor, error)
         else:
@@ -222,7 +218,7 @@ def edit_territory(vendor_id: int):
         try:
             services.save_territory(application, current_user, data)
         except FieldError as error:
-            _field_error(form, error)
+            attach_error(form, error)
         except WorkflowError as error:
             return _refuse(vendor, error)
         else:
@@ -259,7 +255,7 @@ def edit_activity(vendor_id: int):
             services.save_activity(application, current_user, data)
         except FieldError as error:
             db.session.rollback()
-            _field_error(form, error)
+            attach_error(form, error)
         except WorkflowError as error:
             return _refuse(vendor, error)
         else:
@@ -336,7 +332,16 @@ def delete_document(vendor_id: int, document_id: int):
         db.session.commit()
         flash(_("Document supprimé."), "success")
         return redirect(url_for("vendors.edit_documents", vendor_id=vendor.id))
-    return render_template("vendors/confirm_delete_document.html", vendor=vendor, document=document, form=form)
+    return confirmation_page(
+        _("Supprimer un document"),
+        [
+            _("%(kind)s : %(name)s", kind=document.kind.label, name=document.original_name),
+            _("Le fichier sera retiré du dossier."),
+        ],
+        _("Oui, supprimer"),
+        url_for("vendors.edit_documents", vendor_id=vendor.id),
+        heading=_("Supprimer ce document ?"),
+    )
 
 
 @bp.route("/espace-fournisseur/<int:vendor_id>/dossier/charte", methods=["GET", "POST"])
@@ -377,6 +382,9 @@ def submit(vendor_id: int):
     except IncompleteApplication as error:
         db.session.rollback()
         return _render_application(vendor, submit_errors=error.missing, status=422)
+    except UnverifiedEmail as error:
+        db.session.rollback()
+        return _render_application(vendor, verify_error=error.message, status=422)
     except WorkflowError as error:
         db.session.rollback()
         return _refuse(vendor, error)
@@ -423,7 +431,16 @@ def withdraw(vendor_id: int):
         return redirect(url_for("vendors.application", vendor_id=vendor.id))
     if application.status not in workflow.OPEN_STATUSES:
         return _refuse(vendor, WorkflowError(_("Cette candidature ne peut plus être retirée.")))
-    return render_template("vendors/confirm_withdraw.html", vendor=vendor, application=application, form=form)
+    return confirmation_page(
+        _("Retirer la candidature"),
+        _(
+            "Le comité d'éthique cessera d'examiner ce dossier. Cette action est définitive : "
+            "pour candidater à nouveau, il faudra préparer une nouvelle candidature."
+        ),
+        _("Oui, retirer la candidature"),
+        url_for("vendors.application", vendor_id=vendor.id),
+        heading=_("Retirer la candidature de %(name)s ?", name=vendor.name),
+    )
 
 
 @bp.post("/espace-fournisseur/<int:vendor_id>/nouvelle-candidature")

@@ -20,6 +20,7 @@ from flask_babel import lazy_gettext as _l
 from marketplace.core.audit import record_event
 from marketplace.core.clock import now_utc
 from marketplace.core.outbox import email_user
+from marketplace.core.urls import external_url
 from marketplace.extensions import db
 from marketplace.vendors.models import (
     Application,
@@ -60,6 +61,19 @@ class IncompleteApplication(WorkflowError):
         self.missing = list(missing)
 
 
+class UnverifiedEmail(WorkflowError):
+    """The person submitting has not confirmed their e-mail address yet."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            _(
+                "Confirmez d'abord votre adresse e-mail : une candidature ne peut être déposée que depuis "
+                "un compte dont l'adresse est vérifiée. Ouvrez le lien de confirmation reçu par e-mail, "
+                "ou demandez-en un nouveau."
+            )
+        )
+
+
 # ---------------------------------------------------------------- helpers
 
 
@@ -86,8 +100,6 @@ def _email_committee(subject, template: str, exclude=None, **context) -> None:
 
 
 def _links(application: Application) -> dict[str, str]:
-    from marketplace.vendors.services import external_url
-
     return {
         "dossier_url": external_url("vendors.application", vendor_id=application.vendor_id),
         "committee_url": external_url("committee.dossier", application_id=application.id),
@@ -242,8 +254,11 @@ def has_signed(vendor: Vendor, charter) -> bool:
 
 
 def submit(application: Application, actor) -> Application:
-    """DRAFT → SUBMITTED, once complete and past any re-apply delay; notifies the committee."""
+    """DRAFT → SUBMITTED, by a person whose e-mail address is verified, once the dossier
+    is complete and past any re-apply delay; notifies the committee."""
     _require(application, {ApplicationStatus.DRAFT}, _l("le dépôt"))
+    if not getattr(actor, "is_verified", False):
+        raise UnverifiedEmail()
     vendor = application.vendor
     if vendor.status == VendorStatus.SUSPENDED:
         raise WorkflowError(_("La structure est suspendue : elle ne peut pas déposer de candidature pour le moment."))
@@ -478,8 +493,6 @@ def expire(vendor: Vendor, actor=None) -> Vendor:
     _set_vendor_status(
         vendor, actor, "expire", VendorStatus.EXPIRED, {"expired_on": vendor.approval_expires_at.isoformat()}
     )
-    from marketplace.vendors.services import external_url
-
     _email_members(
         vendor,
         _l("L'agrément de votre structure a expiré"),
@@ -506,10 +519,16 @@ def start_renewal(vendor: Vendor, actor) -> Application:
         raise WorkflowError(_("Seule une structure agréée (ou dont l'agrément a expiré) peut demander un renouvellement."))
     if open_application(vendor) is not None:
         raise WorkflowError(_("Une candidature de cette structure est déjà en cours."))
-    previous = last_approved_application(vendor)
+    return new_draft(vendor, actor, ApplicationKind.RENEWAL, last_approved_application(vendor), "start_renewal")
+
+
+def new_draft(
+    vendor: Vendor, actor, kind: ApplicationKind, previous: Application | None, action: str
+) -> Application:
+    """A DRAFT application of ``kind``, prefilled with the answers and documents of ``previous``."""
     application = Application(
         vendor=vendor,
-        kind=ApplicationKind.RENEWAL,
+        kind=kind,
         status=ApplicationStatus.DRAFT,
         created_by_id=getattr(actor, "id", None),
     )
@@ -525,7 +544,7 @@ def start_renewal(vendor: Vendor, actor) -> Application:
     record_event(
         actor,
         application,
-        "start_renewal",
+        action,
         None,
         ApplicationStatus.DRAFT,
         {"from_application_id": previous.id} if previous is not None else None,

@@ -1,4 +1,4 @@
-"""Helpers for the accounts tests: e-mailed links, form posts, rate limits."""
+"""Helpers for the accounts tests: e-mailed links, form posts."""
 from __future__ import annotations
 
 import pytest
@@ -36,24 +36,3 @@ def log_in(client):
 
     return _log_in
 
-
-@pytest.fixture
-def rate_limits(app, monkeypatch):
-    """Turn Flask-Limiter on for one test.
-
-    The test app is created with RATELIMIT_ENABLED off, so the limiter was
-    never initialised. It is initialised here on the same app; it is already
-    listed in ``app.extensions`` so that no request hook is added to an app
-    that has served requests: the decorated views check their own limits.
-    """
-    from marketplace.extensions import limiter
-
-    monkeypatch.setitem(app.config, "RATELIMIT_ENABLED", True)
-    app.extensions.setdefault("limiter", set()).add(limiter)
-    limiter.init_app(app)
-    limiter.reset()
-    try:
-        yield limiter
-    finally:
-        limiter.reset()
-        limiter.enabled = False

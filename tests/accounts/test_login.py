@@ -6,9 +6,9 @@ import datetime as dt
 import pytest
 from argon2 import PasswordHasher
 
-from marketplace.accounts.auth import safe_next
 from marketplace.core.audit import events_for
 from marketplace.core.clock import freeze
+from marketplace.core.urls import safe_next
 from tests.accounts.helpers import text
 from tests.factories import PASSWORD, UserFactory
 

@@ -10,7 +10,7 @@ from tests.conftest import csrf_token_from
 from tests.factories import PASSWORD
 
 
-def test_login_posts_are_rate_limited_with_a_french_page(app, client, user, rate_limits, monkeypatch):
+def test_login_posts_are_rate_limited_with_a_french_page(app, client, user, rate_limited, monkeypatch):
     monkeypatch.setitem(app.config, "LOGIN_RATE_LIMIT", "3 per minute")
     for _ in range(3):
         response = client.post("/compte/connexion", data={"email": user.email, "password": "faux"})
@@ -39,7 +39,7 @@ def test_rate_limits_are_off_again_after_the_test(client, user):
         ("RESET_RATE_LIMIT", "/compte/verification", {"email": "x@exemple.fr"}),
     ],
 )
-def test_other_sensitive_posts_are_rate_limited(app, client, rate_limits, monkeypatch, setting, url, data):
+def test_other_sensitive_posts_are_rate_limited(app, client, rate_limited, monkeypatch, setting, url, data):
     monkeypatch.setitem(app.config, setting, "2 per minute")
     assert client.post(url, data=data).status_code != 429
     assert client.post(url, data=data).status_code != 429

@@ -58,3 +58,14 @@ def test_dashboard_hides_the_mailbox_when_it_is_disabled(app, as_admin, monkeypa
     html = as_admin.get("/admin/").text
 
     assert "/admin/boite-mail" not in html
+
+
+def test_navigation_leads_to_the_committee_grid_and_charter_administration(as_admin):
+    for url in ("/admin/", "/admin/utilisateurs", "/admin/journal"):
+        html = as_admin.get(url).text
+        nav = html[html.index('<nav class="tabs" aria-label="Administration">') :]
+        nav = nav[: nav.index("</nav>")]
+        assert 'href="/comite/administration/grille"' in nav, url
+        assert 'href="/comite/administration/charte"' in nav, url
+    assert as_admin.get("/comite/administration/grille").status_code == 200
+    assert as_admin.get("/comite/administration/charte").status_code == 200

@@ -59,6 +59,7 @@ def live_server(tmp_path_factory):
     _flask(env, "db", "upgrade")
     _flask(env, "seed-demo")
     port = _free_port()
+    env["PLATFORM_URL"] = f"http://127.0.0.1:{port}"  # absolute links in e-mails point at this server
     log = (workdir / "server.log").open("w")
     server = subprocess.Popen(
         [sys.executable, "-m", "flask", "--app", "marketplace:create_app", "run", "--port", str(port), "--no-reload"],

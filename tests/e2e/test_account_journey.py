@@ -29,7 +29,7 @@ def test_sign_up_verify_login_and_switch_language(live_server, browser, page, ar
     page.get_by_label("Confirmez le mot de passe").fill(password)
     page.get_by_label("J'accepte les conditions d'utilisation de la plateforme").check()
     page.get_by_role("button", name="Créer mon compte").click()
-    expect(page.get_by_text("confirmer votre adresse e-mail").first).to_be_visible()
+    expect(page.get_by_text("Confirmez votre adresse e-mail").first).to_be_visible()
 
     # An administrator reads the verification e-mail in the dev mailbox.
     admin = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()

@@ -240,3 +240,167 @@ class LifecycleNoticeFactory(BaseFactory):
     kind = "expiry_30"
     key = factory.Sequence(lambda n: f"vendor:{n}:2030-01-01")
     sent_at = factory.LazyFunction(now_utc)
+
+
+from marketplace.catalogue.models import (  # noqa: E402
+    Category,
+    Channels,
+    Offer,
+    OfferImage,
+    OfferKind,
+    OfferStatus,
+    Unit,
+)
+
+
+class CategoryFactory(BaseFactory):
+    class Meta:
+        model = Category
+
+    name = factory.Sequence(lambda n: f"Catégorie {n}")
+    slug = factory.Sequence(lambda n: f"categorie-{n}")
+    position = factory.Sequence(lambda n: n)
+
+
+class OfferFactory(BaseFactory):
+    class Meta:
+        model = Offer
+
+    vendor = factory.SubFactory(VendorFactory)
+    category = factory.SubFactory(CategoryFactory)
+    kind = OfferKind.PRODUCT
+    title = factory.Sequence(lambda n: f"Confiture de fraises n°{n}")
+    slug = factory.Sequence(lambda n: f"confiture-de-fraises-{n}")
+    description_text = "Une confiture artisanale."
+    description_html = "<p>Une confiture artisanale.</p>"
+    price_cents = 650
+    vat_rate_bp = 550
+    unit = Unit.PIECE
+    stock = 10
+    channels = Channels.B2C
+    pickup = True
+    pickup_hours = "Mercredi et samedi, 9 h – 12 h"
+    delivery = True
+    delivery_fee_cents = 590
+    status = OfferStatus.PUBLISHED
+    published_at = factory.LazyFunction(now_utc)
+
+    class Params:
+        draft = factory.Trait(status=OfferStatus.DRAFT, published_at=None)
+
+
+class OfferImageFactory(BaseFactory):
+    class Meta:
+        model = OfferImage
+
+    offer = factory.SubFactory(OfferFactory)
+    storage_name = factory.Sequence(lambda n: f"offers/image-{n}.jpg")
+    thumb_name = factory.Sequence(lambda n: f"offers/image-{n}-thumb.jpg")
+    width = 1200
+    height = 900
+    position = 0
+
+
+from marketplace.shop.models import (  # noqa: E402
+    Cart,
+    CartLine,
+    Fulfilment,
+    OrderGroup,
+    OrderGroupStatus,
+    OrderLine,
+    VendorOrder,
+    VendorOrderStatus,
+)
+
+
+class CartFactory(BaseFactory):
+    class Meta:
+        model = Cart
+
+    user_id = factory.LazyAttribute(lambda o: UserFactory().id)
+
+
+class CartLineFactory(BaseFactory):
+    class Meta:
+        model = CartLine
+
+    cart = factory.SubFactory(CartFactory)
+    offer_id = factory.LazyAttribute(lambda o: OfferFactory().id)
+    quantity = 1
+
+
+class OrderGroupFactory(BaseFactory):
+    class Meta:
+        model = OrderGroup
+
+    consumer_id = factory.LazyAttribute(lambda o: UserFactory().id)
+    contact_name = "Camille Martin"
+    contact_email = factory.Sequence(lambda n: f"acheteur{n}@exemple.fr")
+    address_line = "3 place du Marché"
+    postal_code = "38000"
+    city = "Grenoble"
+    status = OrderGroupStatus.PENDING_PAYMENT
+    total_cents = 0
+    expires_at = factory.LazyFunction(lambda: now_utc() + dt.timedelta(minutes=30))
+
+
+class VendorOrderFactory(BaseFactory):
+    class Meta:
+        model = VendorOrder
+
+    order_group = factory.SubFactory(OrderGroupFactory)
+    vendor_id = factory.LazyAttribute(lambda o: VendorFactory().id)
+    status = VendorOrderStatus.PENDING_PAYMENT
+    fulfilment = Fulfilment.PICKUP
+    commission_bp = 500
+
+
+class OrderLineFactory(BaseFactory):
+    class Meta:
+        model = OrderLine
+
+    vendor_order = factory.SubFactory(VendorOrderFactory)
+    title = "Miel de lavande 500 g"
+    unit_price_cents = 1200
+    vat_rate_bp = 550
+    quantity = 1
+    total_cents = factory.LazyAttribute(lambda o: o.unit_price_cents * o.quantity)
+
+
+from marketplace.payments.models import (  # noqa: E402
+    Payment,
+    PaymentStatus,
+    StripeEvent,
+    Transfer,
+    TransferStatus,
+)
+
+
+class PaymentFactory(BaseFactory):
+    class Meta:
+        model = Payment
+
+    order_group_id = factory.LazyAttribute(lambda o: OrderGroupFactory().id)
+    checkout_session_id = factory.Sequence(lambda n: f"cs_test_usine{n:06d}")
+    amount_cents = 0
+    status = PaymentStatus.OPEN
+
+
+class TransferFactory(BaseFactory):
+    class Meta:
+        model = Transfer
+
+    vendor_order_id = factory.LazyAttribute(lambda o: VendorOrderFactory().id)
+    vendor_id = factory.LazyAttribute(lambda o: db.session.get(VendorOrder, o.vendor_order_id).vendor_id)
+    amount_cents = 0
+    status = TransferStatus.PENDING
+    idempotency_key = factory.LazyAttribute(lambda o: f"transfer-vo-{o.vendor_order_id}")
+
+
+class StripeEventFactory(BaseFactory):
+    class Meta:
+        model = StripeEvent
+
+    event_id = factory.Sequence(lambda n: f"evt_usine{n:06d}")
+    type = "checkout.session.completed"
+    received_at = factory.LazyFunction(now_utc)

@@ -5,17 +5,15 @@ import pytest
 
 from marketplace import create_app
 from marketplace.core.db import Database
-from marketplace.extensions import limiter
 
 
 @pytest.fixture
 def build_app(app, tmp_path):
     """``build_app(**config)``: another app, on the test database unless told otherwise.
 
-    The rate limiter and the last-created engine are process-wide: both are
-    restored afterwards so that the other tests keep their settings.
+    The last-created engine is process-wide: it is restored afterwards so
+    that the other tests keep theirs. To test rate limits, use ``rate_limited``.
     """
-    saved_limiter = {name: getattr(limiter, name) for name in ("enabled", "initialized")}
     saved_engine = Database.last_engine
 
     def _build(**overrides):
@@ -30,10 +28,6 @@ def build_app(app, tmp_path):
         return create_app(config)
 
     yield _build
-    if limiter.enabled and limiter.initialized:
-        limiter.reset()
-    for name, value in saved_limiter.items():
-        setattr(limiter, name, value)
     Database.last_engine = saved_engine
 
 

@@ -67,9 +67,8 @@ def test_an_unknown_subject_is_refused(client, outbox):
     assert outbox() == []
 
 
-def test_posting_is_rate_limited(make_app, outbox):
-    limited = make_app(RATELIMIT_ENABLED=True, CONTACT_RATE_LIMIT="2 per hour")
-    client = limited.test_client()
+def test_posting_is_rate_limited(app, client, rate_limited, monkeypatch, outbox):
+    monkeypatch.setitem(app.config, "CONTACT_RATE_LIMIT", "2 per hour")
     assert client.post("/contact", data=VALID).status_code == 302
     assert client.post("/contact", data=VALID).status_code == 302
     refused = client.post("/contact", data=VALID)

@@ -1,0 +1,35 @@
+"""Errors of the shop, with a French message meant for the user."""
+from __future__ import annotations
+
+
+class ShopError(Exception):
+    """A refused action; ``message`` is user-facing, ``field`` names the form field concerned."""
+
+    def __init__(self, message, field: str | None = None):
+        super().__init__(str(message))
+        self.message = message
+        self.field = field
+
+
+class CartError(ShopError):
+    pass
+
+
+class CheckoutError(ShopError):
+    pass
+
+
+class OrderError(ShopError):
+    pass
+
+
+class StockError(CheckoutError):
+    """Not enough units left for a line."""
+
+    def __init__(self, message, offer_id: int | None = None):
+        super().__init__(message)
+        self.offer_id = offer_id
+
+
+class PaymentPageUnavailable(CheckoutError):
+    """The payment page could not be opened; the order was cancelled and its stock released."""

@@ -1,0 +1,195 @@
+"""Webhooks: signatures checked, each event applied once, any order tolerated."""
+from __future__ import annotations
+
+import copy
+import time
+
+import pytest
+import sqlalchemy as sa
+
+from marketplace.core.audit import AuditEvent, events_for
+from marketplace.payments import services
+from marketplace.payments.models import Payment, PaymentStatus, StripeEvent
+from marketplace.shop.models import Invoice, OrderGroupStatus, VendorOrderStatus
+
+SUCCESS = "http://localhost/commande/merci?session_id={CHECKOUT_SESSION_ID}"
+CANCEL = "http://localhost/panier"
+
+
+def _count(db, model, *where):
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
+
+
+def _post(client, server, event, secret=None, timestamp=None, signature=None, body=None):
+    raw, header = server.signed(event, secret=secret, timestamp=timestamp)
+    headers = {} if signature is False else {"Stripe-Signature": signature or header}
+    return client.post("/webhooks/stripe", data=body if body is not None else raw, headers=headers,
+                       content_type="application/json")
+
+
+@pytest.fixture
+def opened(db, make_order, sim):
+    """An order group whose Checkout Session is open on the simulator."""
+    group = make_order()
+    services.create_checkout_session(group, SUCCESS, CANCEL)
+    db.session.commit()
+    return group
+
+
+def _completed_event(sim, group, outcome="paid"):
+    sim.pay(group.checkout_session_id, outcome)
+    [event] = sim.server.events("checkout.session.completed")
+    return event
+
+
+# ------------------------------------------------------------------ signatures
+
+
+@pytest.mark.parametrize("case", ["missing", "wrong secret", "tampered", "stale", "garbage"])
+def test_unsigned_or_forged_events_are_rejected(client, db, opened, sim, case):
+    event = _completed_event(sim, opened)
+    server = sim.server
+    if case == "missing":
+        response = _post(client, server, event, signature=False)
+    elif case == "wrong secret":
+        response = _post(client, server, event, secret="whsec_not_ours")
+    elif case == "tampered":
+        raw, header = server.signed(event)
+        response = _post(client, server, event, signature=header,
+                         body=raw.replace(b'"amount_total": ', b'"amount_total": 1'))
+    elif case == "stale":
+        response = _post(client, server, event, timestamp=int(time.time()) - 3600)
+    else:
+        response = _post(client, server, event, signature="t=abc,v1=zzz")
+    assert response.status_code == 400
+    db.session.refresh(opened)
+    assert opened.status == OrderGroupStatus.PENDING_PAYMENT
+    assert _count(db, StripeEvent) == 0
+
+
+def test_a_genuine_event_marks_the_group_paid(client, db, opened, sim, deliver_webhooks, outbox):
+    sim.pay(opened.checkout_session_id)
+    [response] = deliver_webhooks()
+    assert response.status_code == 200 and response.json["outcome"] == "paid"
+    db.session.refresh(opened)
+    assert opened.status == OrderGroupStatus.PAID
+    assert {vo.status for vo in opened.vendor_orders} == {VendorOrderStatus.PAID}
+    payment = db.session.scalar(sa.select(Payment))
+    assert payment.status == PaymentStatus.SUCCEEDED
+    assert payment.payment_intent_id == sim.state.sessions[opened.checkout_session_id]["payment_intent"]
+
+
+# ------------------------------------------------------------------ idempotency
+
+
+def test_same_event_five_times_has_one_effect(client, db, opened, sim, outbox):
+    event = _completed_event(sim, opened)
+    consumer_mails_before = len(outbox(opened.contact_email))
+    answers = [_post(client, sim.server, event) for _ in range(5)]
+    assert [a.status_code for a in answers] == [200] * 5
+    assert [a.json["outcome"] for a in answers] == ["paid"] + ["duplicate"] * 4
+    db.session.refresh(opened)
+    assert opened.status == OrderGroupStatus.PAID
+    assert _count(db, StripeEvent, StripeEvent.event_id == event["id"]) == 1
+    assert _count(db, Invoice) == len(opened.vendor_orders) == 2
+    assert [e.action for e in events_for(opened)].count("paid") == 1
+    assert len(outbox(opened.contact_email)) == consumer_mails_before + 1
+
+
+def test_same_effect_under_new_event_ids_is_applied_once(client, db, opened, sim):
+    event = _completed_event(sim, opened)
+    for n in range(3):
+        again = copy.deepcopy(event)
+        again["id"] = f"{event['id']}-retry{n}"
+        assert _post(client, sim.server, again).status_code == 200
+    assert _post(client, sim.server, event).json["outcome"] == "already paid"
+    assert _count(db, Invoice) == 2
+    assert _count(db, AuditEvent, AuditEvent.action == "payment.succeeded") == 1
+
+
+def test_out_of_order_expiry_after_payment_changes_nothing(client, db, opened, sim):
+    completed = _completed_event(sim, opened)
+    expired = copy.deepcopy(completed)
+    expired.update(id="evt_expired_late", type="checkout.session.expired")
+    expired["data"]["object"].update(status="expired", payment_status="unpaid")
+    for event in [completed, expired, completed, expired, completed]:
+        assert _post(client, sim.server, event).status_code == 200
+    db.session.refresh(opened)
+    assert opened.status == OrderGroupStatus.PAID
+    assert _count(db, Invoice) == 2
+
+
+def test_async_success_before_completion_is_applied_once(client, db, opened, sim):
+    sim.pay(opened.checkout_session_id, "async_pending")
+    sim.settle(opened.checkout_session_id, succeeded=True)
+    completed = sim.server.events("checkout.session.completed")[0]
+    succeeded = sim.server.events("checkout.session.async_payment_succeeded")[0]
+    for event in [succeeded, completed, succeeded, completed, succeeded]:
+        assert _post(client, sim.server, event).status_code == 200
+    db.session.refresh(opened)
+    assert opened.status == OrderGroupStatus.PAID
+    assert _count(db, Invoice) == 2
+    assert _count(db, StripeEvent) == 2
+
+
+def test_async_payment_pending_then_failed_cancels_and_frees_stock(client, db, opened, sim, deliver_webhooks):
+    sim.pay(opened.checkout_session_id, "async_pending")
+    assert [r.json["outcome"] for r in deliver_webhooks()] == ["awaiting asynchronous payment"]
+    db.session.refresh(opened)
+    assert opened.status == OrderGroupStatus.PENDING_PAYMENT
+    sim.settle(opened.checkout_session_id, succeeded=False)
+    assert [r.json["outcome"] for r in deliver_webhooks()] == ["failed"]
+    db.session.refresh(opened)
+    assert opened.status == OrderGroupStatus.CANCELLED
+    assert db.session.scalar(sa.select(Payment)).status == PaymentStatus.FAILED
+
+
+def test_expired_session_cancels_the_group(client, db, opened, sim, deliver_webhooks):
+    services.expire_checkout_session(opened)
+    assert [r.json["outcome"] for r in deliver_webhooks()] == ["expired"]
+    db.session.refresh(opened)
+    assert opened.status == OrderGroupStatus.CANCELLED
+    assert db.session.scalar(sa.select(Payment)).status == PaymentStatus.EXPIRED
+
+
+def test_payment_after_cancellation_is_refunded_in_full(client, db, opened, sim, deliver_webhooks, outbox):
+    from marketplace.shop import orders
+
+    orders.abandon_checkout(opened)
+    db.session.commit()
+    sim.pay(opened.checkout_session_id)
+    [response] = deliver_webhooks("checkout.session.completed")
+    assert response.json["outcome"] == "refunded: order was cancelled"
+    [refund] = sim.state.refunds.values()
+    assert refund["amount"] == opened.total_cents
+    db.session.refresh(opened)
+    assert opened.status == OrderGroupStatus.CANCELLED
+    assert db.session.scalar(sa.select(Payment)).status == PaymentStatus.REFUNDED
+    [mail] = [m for m in outbox(opened.contact_email) if "Remboursement de votre paiement" in m.subject]
+    assert "remboursé l'intégralité" in mail.body
+
+
+# ------------------------------------------------------------------ amounts
+
+
+@pytest.mark.parametrize("amount,currency", [(1, "eur"), (None, "eur"), ("same", "usd")])
+def test_amount_mismatch_never_marks_paid(app, client, db, opened, sim, outbox, amount, currency):
+    event = _completed_event(sim, opened)
+    session = event["data"]["object"]
+    session["amount_total"] = opened.total_cents if amount == "same" else amount
+    session["currency"] = currency
+    response = _post(client, sim.server, event)
+    assert response.status_code == 200 and response.json["outcome"] == "amount mismatch"
+    db.session.refresh(opened)
+    assert opened.status == OrderGroupStatus.PENDING_PAYMENT
+    assert _count(db, Invoice) == 0
+    assert db.session.scalar(sa.select(Payment)).status == PaymentStatus.REJECTED
+    assert "payment.amount_mismatch" in [e.action for e in events_for(opened)]
+    [alert] = outbox(app.config["CONTACT_EMAIL"])
+    assert "n'a PAS été marquée payée" in alert.body and opened.checkout_session_id in alert.body
+
+
+def test_unknown_event_types_are_acknowledged(client, db, sim):
+    event = {"id": "evt_other", "object": "event", "type": "customer.created", "data": {"object": {"id": "cus_1"}}}
+    response = _post(client, sim.server, event)
+    assert response.status_code == 200 and response.json["outcome"] == "ignored"

@@ -27,6 +27,7 @@ extract-messages: $(STAMP)
 run: install
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed-demo
+	$(BIN)/flask search reindex
 	@# Without STRIPE_SECRET_KEY, payments go to the local Stripe simulator, started alongside.
 	@if [ -z "$$STRIPE_SECRET_KEY" ]; then \
 		$(BIN)/flask stripe-simulator --webhook-url http://$(HOST):$(PORT)/webhooks/stripe & sim=$$!; \

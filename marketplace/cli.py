@@ -89,6 +89,10 @@ def init_cli(app) -> None:
     app.cli.add_command(stripe_simulator_command)
     app.cli.add_command(create_admin_command)
 
+    from marketplace.search.cli import search_cli
+
+    app.cli.add_command(search_cli)
+
     @app.shell_context_processor
     def _shell():
         return {"db": db}

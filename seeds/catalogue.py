@@ -172,7 +172,7 @@ OFFERS: dict[str, list[tuple[str, str, int, str, tuple, str]]] = {
     ],
     "mutuelle-des-solidarites-dauphinoises": [
         ("conseil-comptabilite", "Atelier prévention santé au travail", 60000, "flat", (), "Un atelier de deux heures pour vos équipes : gestes et postures, prévention des risques psychosociaux."),
-        ("conseil-comptabilite", "Diagnostic de protection sociale des salariés", 0, "flat", (), "Analyse gratuite de votre contrat collectif santé et prévoyance."),
+        ("conseil-comptabilite", "Diagnostic de protection sociale des salariés", 0, "flat", (), "Analyse de votre contrat collectif santé et prévoyance, sur devis."),
         ("conseil-comptabilite", "Formation premiers secours (PSC1)", 6500, "piece", (), "Formation de sept heures, certificat délivré, par participant."),
     ],
     "fruitiere-du-val-des-arves": [

@@ -141,11 +141,11 @@ def seed_criteria(ctx: SeedContext) -> None:
 
 def seed_members(ctx: SeedContext) -> None:
     """Seven members with current mandates, exactly one chair, one vendor representative."""
-    starts_on = ctx.today - dt.timedelta(days=240)
+    starts_on = ctx.today - dt.timedelta(days=540)
     ends_on = starts_on + dt.timedelta(days=365 * MANDATE_YEARS)
     for member in MEMBERS:
         vendor_slug = member.get("vendor_slug")
-        user = ctx.user(member["email"], member["name"], created_days_ago=250)
+        user = ctx.user(member["email"], member["name"], created_days_ago=560)
         ctx.get_or_create(
             CommitteeMandate,
             {"user_id": user.id},

@@ -15,7 +15,7 @@ from flask import current_app
 
 from marketplace.core.clock import now_utc
 from marketplace.extensions import db
-from seeds import accounts, catalogue, committee, vendors, vetting
+from seeds import accounts, catalogue, committee, orders, vendors, vetting
 from seeds.base import SeedContext
 
 Step = Callable[[SeedContext], None]
@@ -32,6 +32,7 @@ STEPS: list[tuple[str, Step]] = [
     ("catalogue offers", catalogue.seed_offers),
     ("dossiers of the approved structures", vetting.seed_approved_dossiers),
     ("candidate structures and their dossiers", vetting.seed_candidates),
+    ("orders in every state", orders.seed_orders),
 ]
 
 

@@ -1,4 +1,4 @@
-"""Forms of the vendor space: an offer, its photos, confirmations."""
+"""Forms of the vendor space: an offer and its photos."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -9,12 +9,10 @@ from wtforms import (
     HiddenField,
     RadioField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from marketplace.catalogue.models import (
     CHANNEL_LABELS,
@@ -28,18 +26,8 @@ from marketplace.catalogue.models import (
     Unit,
 )
 from marketplace.catalogue.services import OfferData
+from marketplace.core.forms import MultiCheckboxField, choice, choices
 from marketplace.core.money import MoneyError, format_rate, parse_amount
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-    def pre_validate(self, form):
-        valid = {str(value) for value, _label in self.choices}
-        for value in self.data or []:
-            if str(value) not in valid:
-                raise ValidationError(str(_l("Choix invalide.")))
 
 
 class AmountField(StringField):
@@ -84,7 +72,7 @@ def _cents_text(cents: int | None) -> str:
 class OfferForm(FlaskForm):
     kind = RadioField(
         _l("Type d'offre"),
-        choices=[(k.value, OFFER_KIND_LABELS[k]) for k in OfferKind],
+        choices=choices((k.value, OFFER_KIND_LABELS[k]) for k in OfferKind),
         default=OfferKind.PRODUCT.value,
         validators=[InputRequired(_l("Choisissez le type d'offre."))],
     )
@@ -101,22 +89,19 @@ class OfferForm(FlaskForm):
         render_kw={"rows": 8},
     )
     price = AmountField(_l("Prix TTC (€)"), validators=[InputRequired(_l("Indiquez le prix TTC."))])
-    vat_rate_bp = SelectField(
-        _l("Taux de TVA"),
-        coerce=int,
-        choices=[(rate, f"{rate / 100:g} %") for rate in VAT_RATES_BP],
-        default=550,
-    )
-    unit = SelectField(_l("Unité"), choices=[(u.value, UNIT_LABELS[u]) for u in Unit], default=Unit.PIECE.value)
+    vat_rate_bp = SelectField(_l("Taux de TVA"), coerce=int, choices=[], default=550)
+    unit = SelectField(_l("Unité"), choices=choices((u.value, UNIT_LABELS[u]) for u in Unit), default=Unit.PIECE.value)
     stock = StockField(_l("Stock disponible"))
     stock_seen = HiddenField()
     channels = RadioField(
         _l("Canaux de vente"),
-        choices=[(c.value, CHANNEL_LABELS[c]) for c in Channels],
+        choices=choices((c.value, CHANNEL_LABELS[c]) for c in Channels),
         default=Channels.B2C.value,
         validators=[InputRequired(_l("Choisissez un canal de vente."))],
     )
-    labels = MultiCheckboxField(_l("Labels et engagements"), choices=[(lab.value, LABEL_LABELS[lab]) for lab in Label])
+    labels = MultiCheckboxField(
+        _l("Labels et engagements"), choices=choices((lab.value, LABEL_LABELS[lab]) for lab in Label)
+    )
     pickup = BooleanField(_l("Retrait sur place, à l'adresse de la structure"), default=True)
     pickup_hours = TextAreaField(
         _l("Jours et horaires de retrait"), validators=[Optional(), Length(max=500)], render_kw={"rows": 2}
@@ -126,10 +111,11 @@ class OfferForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.vat_rate_bp.choices = [(rate, format_rate(rate)) for rate in VAT_RATES_BP]
+        self.vat_rate_bp.choices = choices((rate, format_rate(rate)) for rate in VAT_RATES_BP)
 
-    def set_category_choices(self, choices: list[tuple[int, str]]) -> None:
-        self.category_id.choices = [(0, str(_l("— Choisir une catégorie —")))] + choices
+    def set_category_choices(self, categories: list[tuple[int, str]]) -> None:
+        """The categories offered, as ``(id, label)`` pairs, after a prompt."""
+        self.category_id.choices = [choice(0, _l("— Choisir une catégorie —")), *choices(categories)]
 
     def load(self, offer) -> None:
         """Fill the fields from an existing offer (GET of the edit page)."""
@@ -176,7 +162,3 @@ class ImageForm(FlaskForm):
         _l("Description de la photo (pour les personnes malvoyantes)"),
         validators=[Optional(), Length(max=200, message=_l("200 caractères au maximum."))],
     )
-
-
-class ConfirmForm(FlaskForm):
-    """An empty form: the CSRF token of a confirmed action."""

@@ -71,9 +71,12 @@ class TransitionError(CatalogueError):
 def offer_changed(offer: Offer) -> None:
     """Called on every change of an offer (creation, edit, status, images).
 
-    The single place where derived data (a search index) will be refreshed.
+    The single place where derived data (the search index) is refreshed,
+    after the commit.
     """
-    return None
+    from marketplace.search import indexing
+
+    indexing.offer_changed(offer)
 
 
 # ---------------------------------------------------------------- visibility

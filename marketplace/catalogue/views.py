@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from marketplace.catalogue import images, services
-from marketplace.catalogue.forms import ConfirmForm, ImageForm, OfferForm
+from marketplace.catalogue.forms import ImageForm, OfferForm
 from marketplace.catalogue.models import (
     LABEL_LABELS,
     OFFER_STATUS_LABELS,
@@ -15,9 +15,12 @@ from marketplace.catalogue.models import (
     OfferStatus,
 )
 from marketplace.catalogue.permissions import can_manage_offers, is_own_offer, is_visible
-from marketplace.catalogue.services import CatalogueError, FieldError, OfferNotFound
+from marketplace.catalogue.services import CatalogueError, OfferNotFound
+from marketplace.core.confirm import confirmation_page
+from marketplace.core.forms import ConfirmForm, attach_error
 from marketplace.core.pagination import page_arg
 from marketplace.core.permissions import public, requires
+from marketplace.core.urls import safe_next
 from marketplace.extensions import db
 from marketplace.vendors import services as vendor_services
 
@@ -122,14 +125,6 @@ def _offer(vendor, offer_id: int):
         abort(404)
 
 
-def _field_error(form, error: FieldError) -> None:
-    field = getattr(form, error.field, None)
-    if field is not None:
-        field.errors = list(field.errors or []) + [error.message]
-    else:
-        form.form_errors.append(error.message)
-
-
 @bp.get("/espace-fournisseur/<int:vendor_id>/offres")
 @requires("vendor.manage")
 def vendor_offers(vendor_id: int):
@@ -164,9 +159,9 @@ def new_offer(vendor_id: int):
     if form.validate_on_submit():
         try:
             offer = services.create_offer(vendor, current_user, form.to_data())
-        except FieldError as error:
+        except CatalogueError as error:
             db.session.rollback()
-            _field_error(form, error)
+            attach_error(form, error)
         else:
             db.session.commit()
             flash(_("L'offre « %(title)s » est enregistrée en brouillon. Ajoutez des photos puis mettez-la en ligne.",
@@ -189,10 +184,7 @@ def edit_offer(vendor_id: int, offer_id: int):
             services.update_offer(offer, current_user, form.to_data())
         except CatalogueError as error:
             db.session.rollback()
-            if isinstance(error, FieldError):
-                _field_error(form, error)
-            else:
-                form.form_errors.append(error.message)
+            attach_error(form, error)
         else:
             db.session.commit()
             flash(_("Les modifications sont enregistrées."), "success")
@@ -213,12 +205,7 @@ def _transition(vendor_id: int, offer_id: int, fn, message: str):
     else:
         db.session.commit()
         flash(message % {"title": offer.title}, "success")
-    return redirect(request.form.get("next") if _safe_next() else url_for("catalogue.vendor_offers", vendor_id=vendor.id))
-
-
-def _safe_next() -> bool:
-    target = request.form.get("next") or ""
-    return target.startswith("/espace-fournisseur/") and "//" not in target
+    return redirect(safe_next(request.form.get("next"), url_for("catalogue.vendor_offers", vendor_id=vendor.id)))
 
 
 @bp.post("/espace-fournisseur/<int:vendor_id>/offres/<int:offer_id>/publier")
@@ -242,15 +229,14 @@ def archive(vendor_id: int, offer_id: int):
         return _transition(vendor_id, offer_id, services.archive_offer, _("« %(title)s » est archivée."))
     vendor = _vendor(vendor_id)
     offer = _offer(vendor, offer_id)
-    return render_template(
-        "catalogue/confirm.html",
+    return confirmation_page(
+        _("Archiver l'offre"),
+        _("L'offre « %(title)s » ne sera plus visible ni modifiable. Les commandes passées restent consultables. Cette action est définitive.", title=offer.title),
+        _("Archiver définitivement"),
+        url_for("catalogue.edit_offer", vendor_id=vendor.id, offer_id=offer.id),
+        template="catalogue/confirm.html",
         vendor=vendor,
         offer=offer,
-        form=ConfirmForm(),
-        title=_("Archiver l'offre"),
-        message=_("L'offre « %(title)s » ne sera plus visible ni modifiable. Les commandes passées restent consultables. Cette action est définitive.", title=offer.title),
-        action=url_for("catalogue.archive", vendor_id=vendor.id, offer_id=offer.id),
-        button=_("Archiver définitivement"),
     )
 
 
@@ -266,10 +252,7 @@ def offer_images(vendor_id: int, offer_id: int):
             images.add_image(offer, current_user, form.image.data, form.alt_text.data)
         except CatalogueError as error:
             db.session.rollback()
-            if isinstance(error, FieldError):
-                _field_error(form, error)
-            else:
-                form.form_errors.append(error.message)
+            attach_error(form, error)
             status = 422
         else:
             db.session.commit()
@@ -336,14 +319,13 @@ def delete_image(vendor_id: int, offer_id: int, image_id: int):
             db.session.commit()
             flash(_("La photo est supprimée."), "success")
         return redirect(url_for("catalogue.offer_images", vendor_id=vendor.id, offer_id=offer.id))
-    return render_template(
-        "catalogue/confirm.html",
+    return confirmation_page(
+        _("Supprimer la photo"),
+        _("Cette photo sera retirée de l'offre « %(title)s ». Cette action est définitive.", title=offer.title),
+        _("Supprimer la photo"),
+        url_for("catalogue.edit_offer", vendor_id=vendor.id, offer_id=offer.id),
+        template="catalogue/confirm.html",
         vendor=vendor,
         offer=offer,
-        form=form,
         image=image,
-        title=_("Supprimer la photo"),
-        message=_("Cette photo sera retirée de l'offre « %(title)s ». Cette action est définitive.", title=offer.title),
-        action=url_for("catalogue.delete_image", vendor_id=vendor.id, offer_id=offer.id, image_id=image.id),
-        button=_("Supprimer la photo"),
     )

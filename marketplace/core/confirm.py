@@ -15,16 +15,21 @@ def confirmation_page(
     heading: str | None = None,
     notice: str | None = None,
     status: int = 200,
+    template: str = "confirm.html",
+    **context,
 ):
     """A page asking to confirm an action; its form posts back to the current URL.
 
     ``message`` is one paragraph or a list of them; ``notice`` an optional
     warning; ``heading`` the page's h1 when it differs from ``title``.
+    A domain may pass its own ``template`` extending ``confirm.html`` (blocks
+    ``breadcrumb`` and ``details``) with the ``context`` it needs.
     """
     paragraphs = [message] if isinstance(message, str) else list(message)
     return (
         render_template(
-            "confirm.html",
+            template,
+            **context,
             title=title,
             heading=heading or title,
             paragraphs=paragraphs,

@@ -1,5 +1,6 @@
-"""Form helpers shared by every domain: select options, confirmation forms,
-French integer parsing, and a service's refusal shown next to its field."""
+"""Form helpers shared by every domain: select options, a list of checkboxes,
+confirmation forms, French integer parsing, and a service's refusal shown next
+to its field."""
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -7,7 +8,9 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField
+from wtforms import IntegerField, SelectMultipleField
+from wtforms.validators import ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
 try:  # WTForms >= 3.3 declares options as SelectChoice
     from wtforms.fields.choices import SelectChoice as _SelectChoice
@@ -30,6 +33,19 @@ def choices(pairs: Iterable[tuple[Any, Any]]) -> list:
 def choice_values(field) -> set[str]:
     """The values a select field offers, as strings."""
     return {str(option[0]) for option in field.iter_choices()}
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A multiple choice shown as a list of checkboxes; unknown values are refused."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+    def pre_validate(self, form):
+        valid = choice_values(self)
+        for value in self.data or []:
+            if str(value) not in valid:
+                raise ValidationError(str(_l("Choix invalide.")))
 
 
 class ConfirmForm(FlaskForm):

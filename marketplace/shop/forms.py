@@ -30,10 +30,6 @@ class QuantityForm(FlaskForm):
     )
 
 
-class ConfirmForm(FlaskForm):
-    """A bare form: its CSRF token protects a button."""
-
-
 class CheckoutForm(FlaskForm):
     contact_name = StringField(
         _l("Nom et prénom"),

@@ -2,26 +2,20 @@
 invoices and credit notes."""
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, user_logged_in
 
+from marketplace.core.forms import ConfirmForm, attach_error
 from marketplace.core.pagination import page_arg
 from marketplace.core.permissions import public, requires
+from marketplace.core.urls import safe_next
 from marketplace.extensions import db
 from marketplace.shop import cart as carts
 from marketplace.shop import checkout as checkouts
 from marketplace.shop import orders
 from marketplace.shop.errors import PaymentPageUnavailable, ShopError
-from marketplace.shop.forms import (
-    AddToCartForm,
-    CheckoutForm,
-    ConfirmForm,
-    QuantityForm,
-    VendorCancelForm,
-)
+from marketplace.shop.forms import AddToCartForm, CheckoutForm, QuantityForm, VendorCancelForm
 from marketplace.shop.models import CreditNote, Invoice, OrderGroup, VendorOrder, VendorOrderStatus
 from marketplace.shop.permissions import (
     can_manage_vendor_order,
@@ -45,15 +39,6 @@ def _cart(create: bool = False):
     if cart is not None and cart.token and not current_user.is_authenticated:
         session[CART_TOKEN] = cart.token
     return cart
-
-
-def _safe_next(target: str | None) -> str | None:
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    return target
 
 
 def _message(error: ShopError) -> str:
@@ -94,7 +79,7 @@ def cart():
 @public
 def add():
     form = AddToCartForm()
-    back = _safe_next(form.next.data) or url_for("shop.cart")
+    back = safe_next(form.next.data, url_for("shop.cart"))
     if not form.validate():
         flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
         return redirect(back)
@@ -215,16 +200,12 @@ def checkout():
                     cancel_url=url_for("shop.checkout_cancel", _external=True) + "?session_id={CHECKOUT_SESSION_ID}",
                 )
             except ShopError as error:
-                if error.field in form._fields:
-                    db.session.rollback()
-                    form[error.field].errors = list(form[error.field].errors) + [_message(error)]
+                # A payment failure is recorded (order cancelled, stock released); other refusals are not.
+                if isinstance(error, PaymentPageUnavailable):
+                    db.session.commit()
                 else:
-                    # A payment failure is recorded (order cancelled, stock released); other refusals are not.
-                    if isinstance(error, PaymentPageUnavailable):
-                        db.session.commit()
-                    else:
-                        db.session.rollback()
-                    form.form_errors.append(_message(error))
+                    db.session.rollback()
+                attach_error(form, error)
                 summary = checkouts.checkout_summary(current_user, _cart(), chosen)
             else:
                 db.session.commit()
@@ -396,10 +377,7 @@ def vendor_cancel(vendor_id: int, vendor_order_id: int):
             orders.cancel_by_vendor(vendor_order, form.reason.data, actor=current_user)
         except ShopError as error:
             db.session.rollback()
-            if error.field == "reason":
-                form.reason.errors = [_message(error)]
-            else:
-                form.form_errors.append(_message(error))
+            attach_error(form, error)
         else:
             db.session.commit()
             flash(_("Commande annulée : le client est remboursé et prévenu, le stock est rétabli."), "success")

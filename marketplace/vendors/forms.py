@@ -10,7 +10,6 @@ from wtforms import (
     HiddenField,
     RadioField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
@@ -23,9 +22,8 @@ from wtforms.validators import (
     Optional,
     ValidationError,
 )
-from wtforms.widgets import CheckboxInput, ListWidget
 
-from marketplace.core.forms import FrenchIntegerField, choice_values, choices
+from marketplace.core.forms import FrenchIntegerField, MultiCheckboxField, choices
 from marketplace.core.identifiers import clean_siret, is_valid_siret
 from marketplace.vendors.models import (
     LEGAL_FORM_LABELS,
@@ -34,17 +32,6 @@ from marketplace.vendors.models import (
     LegalForm,
     Sector,
 )
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-    def pre_validate(self, form):
-        valid = choice_values(self)
-        for value in self.data or []:
-            if str(value) not in valid:
-                raise ValidationError(str(_l("Choix invalide.")))
 
 
 def _legal_form_choices():

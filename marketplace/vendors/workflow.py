@@ -136,6 +136,9 @@ def _set_vendor_status(vendor: Vendor, actor, action: str, to: VendorStatus, dat
         return
     vendor.status = to
     record_event(actor, vendor, action, before, to, data)
+    from marketplace.search import indexing
+
+    indexing.vendor_changed(vendor)
 
 
 def last_rejection(vendor: Vendor) -> Application | None:

@@ -46,7 +46,7 @@ def test_sign_up_verify_login_and_switch_language(live_server, browser, page, ar
     # Log out, then in again.
     page.locator("summary").filter(has_text="Nouvelle Personne").click()
     page.get_by_role("button", name="Se déconnecter").click()
-    expect(page.get_by_role("link", name="Se connecter")).to_be_visible()
+    expect(page.get_by_role("navigation", name="Compte").get_by_role("link", name="Se connecter")).to_be_visible()
     _login(page, base, email, password)
     expect(page.locator("summary").filter(has_text="Nouvelle Personne")).to_be_visible()
 

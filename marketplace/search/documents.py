@@ -1,0 +1,123 @@
+"""Search documents: plain dicts built from offers and approved structures.
+
+Both backends index exactly these dicts; see backends/base.py for the fields.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import sqlalchemy as sa
+from flask import url_for
+from flask_babel import force_locale
+
+from marketplace.catalogue.models import Category, Offer
+from marketplace.catalogue.services import offer_url, visible_offers_query
+from marketplace.extensions import db
+from marketplace.vendors.models import Vendor, VendorStatus
+
+
+def offer_doc_id(offer_id: int) -> str:
+    return f"offer-{offer_id}"
+
+
+def vendor_doc_id(vendor_id: int) -> str:
+    return f"vendor-{vendor_id}"
+
+
+def parse_doc_id(doc_id: str) -> tuple[str, int] | None:
+    """("offer" | "vendor", id) from a document id, or None."""
+    kind, _, number = doc_id.partition("-")
+    if kind not in {"offer", "vendor"} or not number.isdigit():
+        return None
+    return kind, int(number)
+
+
+def _category_names(category: Category | None) -> str:
+    names: list[str] = []
+    while category is not None and len(names) < 10:
+        names.append(category.name)
+        category = category.parent
+    return " ".join(names)
+
+
+def _sector_labels(vendor: Vendor) -> list[str]:
+    with force_locale("fr"):
+        return [str(s.label) for s in vendor.sectors]
+
+
+def build_offer_doc(offer: Offer) -> dict:
+    vendor = offer.vendor
+    return {
+        "id": offer_doc_id(offer.id),
+        "kind": offer.kind.value,
+        "title": offer.title,
+        "description": offer.description_text or "",
+        "category": _category_names(offer.category),
+        "category_slug": offer.category.slug if offer.category else "",
+        "labels": [label.value for label in offer.labels],
+        "vendor_name": vendor.name,
+        "vendor_slug": vendor.slug,
+        "sectors": _sector_labels(vendor),
+        "legal_form": vendor.legal_form.value if vendor.legal_form else "",
+        "commune": vendor.commune or "",
+        "departement": vendor.departement_code or "",
+        "price_cents": offer.price_cents,
+        "channel": offer.channels.value,
+        "published_at": offer.published_at or offer.created_at,
+        "url": offer_url(offer),
+    }
+
+
+def build_vendor_doc(vendor: Vendor) -> dict:
+    return {
+        "id": vendor_doc_id(vendor.id),
+        "kind": "supplier",
+        "title": vendor.name,
+        "description": vendor.description or "",
+        "category": "",
+        "category_slug": "",
+        "labels": [],
+        "vendor_name": vendor.name,
+        "vendor_slug": vendor.slug,
+        "sectors": _sector_labels(vendor),
+        "legal_form": vendor.legal_form.value if vendor.legal_form else "",
+        "commune": vendor.commune or "",
+        "departement": vendor.departement_code or "",
+        "price_cents": None,
+        "channel": "",
+        "published_at": vendor.approved_at or vendor.created_at,
+        "url": url_for("vendors.profile", slug=vendor.slug),
+    }
+
+
+def approved_vendors_query() -> sa.Select:
+    return sa.select(Vendor).where(Vendor.status == VendorStatus.APPROVED)
+
+
+def iter_all_documents(batch: int = 500) -> Iterator[dict]:
+    """Every visible offer and every approved structure, in id order."""
+    for stmt, build in (
+        (visible_offers_query().order_by(Offer.id), build_offer_doc),
+        (approved_vendors_query().order_by(Vendor.id), build_vendor_doc),
+    ):
+        for row in db.session.scalars(stmt.execution_options(yield_per=batch)):
+            yield build(row)
+
+
+def count_all_documents() -> int:
+    offers = db.session.scalar(sa.select(sa.func.count()).select_from(visible_offers_query().subquery()))
+    vendors = db.session.scalar(sa.select(sa.func.count()).select_from(approved_vendors_query().subquery()))
+    return (offers or 0) + (vendors or 0)
+
+
+def current_document(doc_id: str) -> dict | None:
+    """The document for this id as the database says now, or None if it must not be found."""
+    parsed = parse_doc_id(doc_id)
+    if parsed is None:
+        return None
+    kind, number = parsed
+    if kind == "offer":
+        offer = db.session.scalar(visible_offers_query().where(Offer.id == number))
+        return build_offer_doc(offer) if offer else None
+    vendor = db.session.scalar(approved_vendors_query().where(Vendor.id == number))
+    return build_vendor_doc(vendor) if vendor else None

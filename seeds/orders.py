@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -33,7 +35,7 @@ from marketplace.shop.models import Fulfilment, OrderGroup, VendorOrder
 from marketplace.vendors.models import Vendor, VendorStatus
 from seeds.accounts import CONSUMERS
 from seeds.base import SeedContext
-from seeds.vetting import clock_at
+from seeds.vetting import clock_at as _clock_at
 
 FEATURED_VENDOR = "le-panier-des-cimes"  # the demo vendor owner's structure: many orders
 PAYOUTS_VENDOR = "comptoir-des-deux-hemispheres"  # shown with payouts enabled
@@ -77,6 +79,15 @@ REFUND_REASONS = (
 )
 
 
+@contextmanager
+def clock_at(moment: dt.datetime) -> Iterator[None]:
+    """Run the enclosed code at ``moment``; rows are flushed before the clock is given back,
+    so that their defaults (creation dates of e-mails…) are read at ``moment``."""
+    with _clock_at(moment):
+        yield
+        db.session.flush()
+
+
 @dataclass
 class Plan:
     index: int
@@ -88,7 +99,7 @@ def _plans(ctx: SeedContext) -> list[Plan]:
     plans = []
     for i in range(PAST_ORDERS):
         rng = ctx.rng("order-date", i)
-        days = 300 - i * 6 - rng.randrange(3)  # one every six days or so, oldest first
+        days = 300 - (i * 290) // PAST_ORDERS - rng.randrange(3)  # about one a week, oldest first
         moment = ctx.days_ago(days, hour=8 + rng.randrange(11), minute=rng.randrange(60))
         outcome = PAST_CYCLE[i % len(PAST_CYCLE)]
         if i == 5:
@@ -96,9 +107,10 @@ def _plans(ctx: SeedContext) -> list[Plan]:
         plans.append(Plan(i, moment, outcome))
     for j, (days, outcome) in enumerate(RECENT):
         rng = ctx.rng("order-date", PAST_ORDERS + j)
-        if days == 0:
-            moment = ctx.now - dt.timedelta(minutes=8 + 11 * j % 20) if outcome == PENDING else \
-                ctx.now - dt.timedelta(hours=2 + j % 3)
+        if days == 0 and outcome == PENDING:  # on the payment page right now
+            moment = ctx.now - dt.timedelta(minutes=8 + (11 * j) % 20)
+        elif days == 0:
+            moment = ctx.now - dt.timedelta(hours=2 + j % 3)
         else:
             moment = ctx.days_ago(days, hour=8 + rng.randrange(10), minute=rng.randrange(60))
             moment = min(moment, ctx.now - dt.timedelta(hours=days * 20))

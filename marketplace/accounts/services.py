@@ -32,6 +32,7 @@ from marketplace.accounts.models import BuyerMembership, BuyerOrganisation, User
 from marketplace.accounts.permissions import sole_owned_vendors
 from marketplace.core.audit import AuditEvent, record_event
 from marketplace.core.clock import now_utc
+from marketplace.core.errors import DomainError
 from marketplace.core.outbox import OutboxMessage, email_user, queue_email
 from marketplace.core.urls import external_url
 from marketplace.extensions import db
@@ -45,17 +46,12 @@ CHANGE_EMAIL_PURPOSE = "change-email"
 RESET_PURPOSE = "reset-password"
 
 
-class AccountError(Exception):
+class AccountError(DomainError):
     """A refused account operation, with a French message for the user
     (lazily translated, so services also run outside a request).
 
     ``field`` names the form field the message belongs to, if any.
     """
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
 
 
 class InvalidLinkError(AccountError):
@@ -155,12 +151,8 @@ def register_user(
         password_hash=hash_password(password),
         locale=locale,
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(user)
-            db.session.flush()
-    except IntegrityError:  # the same address, signed up a moment ago
-        raise AccountError(_l("Un compte existe déjà avec cette adresse e-mail."), field="email") from None
+    if not db.insert_unique(user):  # the same address, signed up a moment ago
+        raise AccountError(_l("Un compte existe déjà avec cette adresse e-mail."), field="email")
     record_event(user, user, "account.signup", after="unverified", data={"terms_accepted": True})
     send_verification_email(user)
     return user

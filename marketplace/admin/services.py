@@ -31,6 +31,7 @@ from marketplace.accounts.services import password_problem
 from marketplace.admin import permissions as rules
 from marketplace.core.audit import AuditEvent, events_for, record_event
 from marketplace.core.clock import now_utc, today_utc
+from marketplace.core.errors import DomainError
 from marketplace.core.outbox import email_user
 from marketplace.core.pagination import Page, paginate
 from marketplace.core.permissions import Role
@@ -41,16 +42,11 @@ from marketplace.vendors.models import MemberRole, VendorMembership
 PER_PAGE = 25
 
 
-class AdminError(Exception):
+class AdminError(DomainError):
     """A refused back-office action, with a French message for the user.
 
     ``field`` names the form field the message belongs to, if any.
     """
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
 
 
 class NotFound(AdminError):

@@ -27,6 +27,7 @@ from marketplace.catalogue.models import (
 from marketplace.catalogue.permissions import can_edit_offer, can_manage_offers
 from marketplace.core.audit import record_event
 from marketplace.core.clock import now_utc
+from marketplace.core.errors import DomainError
 from marketplace.core.pagination import Page, paginate
 from marketplace.core.territories import departement_from_postal_code
 from marketplace.extensions import db
@@ -37,20 +38,18 @@ MAX_DELIVERY_FEE_CENTS = 100_000
 MAX_STOCK = 1_000_000
 
 
-class CatalogueError(Exception):
-    """A refusal; ``str(error)`` is a French message for the user."""
+class CatalogueError(DomainError):
+    """A refusal; ``str(error)`` is a French message for the user, translated at once."""
 
-    def __init__(self, message) -> None:
-        super().__init__(str(message))
-        self.message = str(message)
+    def __init__(self, message, field: str | None = None) -> None:
+        super().__init__(str(message), field)
 
 
 class FieldError(CatalogueError):
     """A refusal tied to one form field."""
 
     def __init__(self, field: str, message) -> None:
-        super().__init__(message)
-        self.field = field
+        super().__init__(message, field)
 
 
 class OfferNotFound(CatalogueError):

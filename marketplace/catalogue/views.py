@@ -16,6 +16,7 @@ from marketplace.catalogue.models import (
 )
 from marketplace.catalogue.permissions import can_manage_offers, is_own_offer, is_visible
 from marketplace.catalogue.services import CatalogueError, OfferNotFound
+from marketplace.core.actions import perform
 from marketplace.core.confirm import confirmation_page
 from marketplace.core.forms import ConfirmForm, attach_error
 from marketplace.core.pagination import page_arg
@@ -197,14 +198,7 @@ def _transition(vendor_id: int, offer_id: int, fn, message: str):
     offer = _offer(vendor, offer_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
-        fn(offer, current_user)
-    except CatalogueError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(message % {"title": offer.title}, "success")
+    perform(lambda: fn(offer, current_user), CatalogueError, message % {"title": offer.title})
     return redirect(safe_next(request.form.get("next"), url_for("catalogue.vendor_offers", vendor_id=vendor.id)))
 
 
@@ -288,14 +282,11 @@ def main_image(vendor_id: int, offer_id: int, image_id: int):
     vendor, offer, image = _image(vendor_id, offer_id, image_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
-        images.make_main_image(offer, current_user, image)
-    except CatalogueError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(_("La photo principale est changée."), "success")
+    perform(
+        lambda: images.make_main_image(offer, current_user, image),
+        CatalogueError,
+        _("La photo principale est changée."),
+    )
     return redirect(url_for("catalogue.offer_images", vendor_id=vendor.id, offer_id=offer.id))
 
 
@@ -310,14 +301,7 @@ def delete_image(vendor_id: int, offer_id: int, image_id: int):
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400)
-        try:
-            images.delete_image(offer, current_user, image)
-        except CatalogueError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash(_("La photo est supprimée."), "success")
+        perform(lambda: images.delete_image(offer, current_user, image), CatalogueError, _("La photo est supprimée."))
         return redirect(url_for("catalogue.offer_images", vendor_id=vendor.id, offer_id=offer.id))
     return confirmation_page(
         _("Supprimer la photo"),

@@ -12,6 +12,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import MetaData, event
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, scoped_session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -154,6 +155,18 @@ class Database:
     @property
     def engine(self) -> sa.Engine:
         return _current_engine()
+
+    def insert_unique(self, obj) -> bool:
+        """Add ``obj`` and flush it in a savepoint; False, with nothing kept, when a
+        constraint refuses it (the same row written meanwhile: a double submission,
+        another worker). The caller turns False into its refusal."""
+        try:
+            with self.session.begin_nested():
+                self.session.add(obj)
+                self.session.flush()
+        except IntegrityError:
+            return False
+        return True
 
     def create_all(self) -> None:
         self.metadata.create_all(self.engine)

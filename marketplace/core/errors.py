@@ -1,4 +1,5 @@
-"""Error pages in the site's layout, in the user's language; JSON for API calls."""
+"""A service's refusal, and the error pages in the site's layout, in the user's
+language (JSON for API calls)."""
 from __future__ import annotations
 
 import logging
@@ -9,6 +10,25 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 log = logging.getLogger(__name__)
+
+
+class DomainError(Exception):
+    """A refused action, the base of every domain's errors.
+
+    ``message`` is for the user: French source text, translated at once or
+    lazily (so that services also run outside a request). ``field`` names the
+    form field it concerns, if any: views show it there with
+    ``core.forms.attach_error`` or flash it (``core.actions.perform``).
+    """
+
+    def __init__(self, message, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+    def __str__(self) -> str:
+        return str(self.message)
+
 
 MESSAGES = {
     400: (_l("Requête invalide"), _l("La demande envoyée n'a pas pu être comprise.")),

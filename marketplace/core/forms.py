@@ -73,8 +73,8 @@ def attach_error(form, error) -> None:
     ``error`` carries a ``message`` and, optionally, the name of a ``field``.
     """
     message = getattr(error, "message", None)
-    if message is None:
-        message = str(error)
+    # A lazy string would be rendered as markup (unescaped): translate it now.
+    message = str(error) if message is None else str(message)
     name = getattr(error, "field", None)
     field = form[name] if name and name in form else None
     if field is not None:

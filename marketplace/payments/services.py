@@ -25,6 +25,7 @@ from flask_babel import lazy_gettext as _l
 
 from marketplace.core.audit import record_event
 from marketplace.core.clock import now_utc
+from marketplace.core.errors import DomainError
 from marketplace.extensions import db
 from marketplace.payments.models import Payment, PaymentStatus, Refund, Transfer, TransferStatus
 
@@ -37,12 +38,8 @@ CHECKOUT_LIFETIME = dt.timedelta(minutes=30)
 CURRENCY = "eur"
 
 
-class PaymentError(Exception):
+class PaymentError(DomainError):
     """A payment operation refused for a business reason (French message)."""
-
-    def __init__(self, message) -> None:
-        super().__init__(str(message))
-        self.message = message
 
 
 class PaymentUnavailable(PaymentError):
@@ -127,7 +124,7 @@ def _line_items(order_group) -> list[dict]:
         if vendor_order.delivery_fee_cents:
             items.append(_item(str(_l("Livraison — %(vendor)s", vendor=vendor_name)), vendor_order.delivery_fee_cents, 1))
     if not items or sum(int(i["price_data"]["unit_amount"]) * i["quantity"] for i in items) != order_group.total_cents:
-        items = [_item(str(_l("Commande %(ref)s — Marché Solidaire", ref=_reference(order_group))), order_group.total_cents, 1)]
+        items = [_item(str(_l("Commande %(ref)s — Marché Solidaire", ref=order_reference(order_group))), order_group.total_cents, 1)]
     return items
 
 
@@ -138,7 +135,8 @@ def _item(name: str, unit_amount: int, quantity: int) -> dict:
     }
 
 
-def _reference(order_group) -> str:
+def order_reference(order_group) -> str:
+    """The order group's reference as the consumer knows it."""
     return getattr(order_group, "reference", None) or f"#{order_group.id}"
 
 

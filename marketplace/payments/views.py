@@ -29,6 +29,11 @@ def stripe_webhook():
         db.session.rollback()
         log.warning("stripe webhook refused: %s", exc)
         return {"error": str(exc)}, 400
+    except services.PaymentUnavailable:
+        # The compensating call to Stripe failed: nothing is kept, Stripe delivers the event again.
+        db.session.rollback()
+        log.error("stripe webhook not processed: Stripe unreachable", exc_info=True)
+        return {"error": "payment service unavailable, retry later"}, 503
     db.session.commit()
     return {"received": True, "outcome": outcome}, 200
 

@@ -6,6 +6,12 @@ nothing; a failure rolls both back and Stripe delivers again. Handlers look
 at the current state rather than trusting the order of arrival: an expiry
 arriving after a payment, or a completion arriving twice under two ids,
 changes nothing.
+
+A genuine event that the orders refuse (a payment for an order cancelled
+meanwhile) is not an error: it is recorded with its outcome and acknowledged,
+after the compensating action (a full refund). Redelivering it could never
+succeed. Only a transient failure (Stripe unreachable while refunding) is left
+for Stripe to deliver again.
 """
 from __future__ import annotations
 
@@ -15,7 +21,6 @@ import sqlalchemy as sa
 import stripe
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.exc import IntegrityError
 
 from marketplace.core.audit import record_event
 from marketplace.core.clock import now_utc
@@ -23,6 +28,7 @@ from marketplace.core.outbox import email_user, queue_email
 from marketplace.extensions import db
 from marketplace.payments import services
 from marketplace.payments.models import Payment, PaymentStatus, StripeEvent
+from marketplace.shop.errors import OrderError
 
 log = logging.getLogger(__name__)
 
@@ -50,11 +56,7 @@ def process_event(event: dict) -> str:
     # The insert comes first (no read before it): the unique event id is the
     # guard, and on SQLite the transaction starts as a writer.
     row = StripeEvent(event_id=event_id, type=event_type, received_at=now_utc())
-    try:
-        with db.session.begin_nested():
-            db.session.add(row)
-            db.session.flush()
-    except IntegrityError:  # already processed, or being processed concurrently
+    if not db.insert_unique(row):  # already processed, or being processed concurrently
         return "duplicate"
     handler = HANDLERS.get(event_type)
     obj = (event.get("data") or {}).get("object") or {}
@@ -79,6 +81,9 @@ def _payment_and_group(session: dict):
         from marketplace.shop.models import OrderGroup
 
         group = db.session.get(OrderGroup, payment.order_group_id)
+    if group is not None:
+        # Locked and re-read, so that the orders judge the group's current status.
+        db.session.refresh(group, with_for_update=True)
     return payment, group
 
 
@@ -109,32 +114,31 @@ def _session_paid(session: dict, event: dict) -> str:
                   session.get("id"), amount, currency, group.id, group.total_cents)
         queue_email(
             current_app.config["CONTACT_EMAIL"],
-            _l("Paiement incohérent pour la commande %(ref)s", ref=_reference(group)),
+            _l("Paiement incohérent pour la commande %(ref)s", ref=services.order_reference(group)),
             "payments/admin_amount_mismatch",
             group=group, payment=payment, received=amount, currency=currency, event_id=event["id"],
         )
         return "amount mismatch"
-    if _status(group) != "pending_payment" and _status(group) not in {"paid", "partially_refunded", "refunded"}:
-        return _refund_orphan(payment, group, event)
-    before = payment.status
-    payment.status = PaymentStatus.SUCCEEDED
-    payment.amount_received_cents = amount
-    payment.paid_at = now_utc()
-    record_event(None, payment_subject(payment), "payment.succeeded", before.value, PaymentStatus.SUCCEEDED.value,
-                 data={"event_id": event["id"], "amount_cents": amount})
-    orders.mark_paid(group, amount)
+    try:
+        with db.session.begin_nested():
+            before = payment.status
+            payment.status = PaymentStatus.SUCCEEDED
+            payment.amount_received_cents = amount
+            payment.paid_at = now_utc()
+            record_event(None, payment_subject(payment), "payment.succeeded", before.value,
+                         PaymentStatus.SUCCEEDED.value, data={"event_id": event["id"], "amount_cents": amount})
+            orders.mark_paid(group, amount)
+    except OrderError as refusal:
+        # The order cannot take the money any more (cancelled, its stock released): give it back.
+        return _refund_orphan(payment, group, event, reason=str(refusal))
     return "paid"
-
-
-def _reference(group) -> str:
-    return getattr(group, "reference", None) or f"#{group.id}"
 
 
 def payment_subject(payment: Payment):
     return ("payment", payment.id)
 
 
-def _refund_orphan(payment: Payment, group, event: dict) -> str:
+def _refund_orphan(payment: Payment, group, event: dict, reason: str | None = None) -> str:
     """Money arrived for an order already cancelled (stock released): give it back in full."""
     if not payment.payment_intent_id:
         return "cancelled order, nothing to refund"
@@ -148,8 +152,10 @@ def _refund_orphan(payment: Payment, group, event: dict) -> str:
     before = payment.status
     payment.status = PaymentStatus.REFUNDED
     record_event(None, payment_subject(payment), "payment.refunded_cancelled_order", before.value,
-                 PaymentStatus.REFUNDED.value, data={"event_id": event["id"], "stripe_refund_id": refund.id})
-    subject = _l("Remboursement de votre paiement pour la commande %(ref)s", ref=_reference(group))
+                 PaymentStatus.REFUNDED.value,
+                 data={"event_id": event["id"], "stripe_refund_id": refund.id, "order_status": _status(group),
+                       "reason": reason})
+    subject = _l("Remboursement de votre paiement pour la commande %(ref)s", ref=services.order_reference(group))
     context = {"group": group, "amount_cents": payment.amount_cents}
     if getattr(group, "consumer", None) is not None:
         email_user(group.consumer, subject, "payments/consumer_late_payment_refunded", **context)

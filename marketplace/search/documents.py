@@ -4,12 +4,14 @@ Both backends index exactly these dicts; see backends/base.py for the fields.
 """
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 
 import sqlalchemy as sa
-from flask import url_for
+from flask import current_app, has_request_context, url_for
 from flask_babel import force_locale
 
+from marketplace.catalogue import markup
 from marketplace.catalogue.models import Category, Offer
 from marketplace.catalogue.services import offer_url, visible_offers_query
 from marketplace.extensions import db
@@ -40,6 +42,11 @@ def _category_names(category: Category | None) -> str:
     return " ".join(names)
 
 
+def plain_text(offer: Offer) -> str:
+    """The offer's description as plain text, without its Markdown marks."""
+    return markup.plain(offer.description_text, length=100_000)
+
+
 def _sector_labels(vendor: Vendor) -> list[str]:
     with force_locale("fr"):
         return [str(s.label) for s in vendor.sectors]
@@ -51,7 +58,7 @@ def build_offer_doc(offer: Offer) -> dict:
         "id": offer_doc_id(offer.id),
         "kind": offer.kind.value,
         "title": offer.title,
-        "description": offer.description_text or "",
+        "description": plain_text(offer),
         "category": _category_names(offer.category),
         "category_slug": offer.category.slug if offer.category else "",
         "labels": [label.value for label in offer.labels],
@@ -90,6 +97,13 @@ def build_vendor_doc(vendor: Vendor) -> dict:
     }
 
 
+def _url_context():
+    """URLs are paths; outside a request (CLI, seeds) build them in a stand-in request."""
+    if has_request_context():
+        return contextlib.nullcontext()
+    return current_app.test_request_context("/")
+
+
 def approved_vendors_query() -> sa.Select:
     return sa.select(Vendor).where(Vendor.status == VendorStatus.APPROVED)
 
@@ -101,7 +115,9 @@ def iter_all_documents(batch: int = 500) -> Iterator[dict]:
         (approved_vendors_query().order_by(Vendor.id), build_vendor_doc),
     ):
         for row in db.session.scalars(stmt.execution_options(yield_per=batch)):
-            yield build(row)
+            with _url_context():
+                doc = build(row)
+            yield doc
 
 
 def count_all_documents() -> int:
@@ -116,8 +132,9 @@ def current_document(doc_id: str) -> dict | None:
     if parsed is None:
         return None
     kind, number = parsed
-    if kind == "offer":
-        offer = db.session.scalar(visible_offers_query().where(Offer.id == number))
-        return build_offer_doc(offer) if offer else None
-    vendor = db.session.scalar(approved_vendors_query().where(Vendor.id == number))
-    return build_vendor_doc(vendor) if vendor else None
+    with _url_context():
+        if kind == "offer":
+            offer = db.session.scalar(visible_offers_query().where(Offer.id == number))
+            return build_offer_doc(offer) if offer else None
+        vendor = db.session.scalar(approved_vendors_query().where(Vendor.id == number))
+        return build_vendor_doc(vendor) if vendor else None

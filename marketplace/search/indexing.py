@@ -55,6 +55,8 @@ def apply_changes(backend, docs: list[dict], removed: list[str]) -> None:
 
 @event.listens_for(Session, "before_commit")
 def _before_commit(session: Session) -> None:
+    if session.in_nested_transaction():  # a SAVEPOINT: wait for the real commit
+        return
     doc_ids = session.info.pop(_KEY, None)
     if not doc_ids or not has_app_context():
         return

@@ -187,6 +187,7 @@ def _search_with_retry(backend: SearchBackend, query: SearchQuery) -> SearchResu
     fuzzy = backend.search(SearchQuery(**{**query.__dict__, "fuzzy": True}))
     if fuzzy.total > result.total:
         fuzzy.used_fuzzy = True
+        fuzzy.corrected_query = fuzzy.corrected_query or result.corrected_query
         return fuzzy
     if result.total == 0:
         result.corrected_query = result.corrected_query or fuzzy.corrected_query
@@ -426,3 +427,13 @@ def search_page(text: str, filters: dict[str, list[str]], sort: str, page: int, 
         kind_counts=kind_counts,
         total_all_kinds=sum(kind_counts.values()),
     )
+
+
+def results_url(args: dict[str, list[str]]) -> str:
+    from flask import url_for
+
+    return url_for("search.results", **{k: v for k, v in args.items() if v})
+
+
+def label_names() -> dict[str, str]:
+    return _value_labels("labels", [])

@@ -108,10 +108,6 @@ class Month:
     start: dt.date
     totals: Totals
 
-    @property
-    def label_date(self) -> dt.date:
-        return self.start
-
 
 @dataclass
 class TransferLine:

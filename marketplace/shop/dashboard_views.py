@@ -29,7 +29,7 @@ class ExportForm(FlaskForm):
     end = DateField(_l("Au"), validators=[InputRequired(_l("Indiquez la date de fin."))],
                     render_kw={"autocomplete": "off"})
 
-    def process_errors_in_french(self) -> None:
+    def explain_date_errors(self) -> None:
         for f in (self.start, self.end):
             if f.errors and f.raw_data and f.raw_data[0]:
                 f.errors = [_("Date invalide : utilisez le format jj/mm/aaaa.")]
@@ -68,7 +68,7 @@ def sales_export(vendor_id: int):
     vendor = _managed_vendor(vendor_id)
     form = ExportForm(request.args)
     if not form.validate():
-        form.process_errors_in_french()
+        form.explain_date_errors()
         return _render(vendor, form, 422)
     try:
         body = dashboard.sales_csv(vendor, form.start.data, form.end.data)

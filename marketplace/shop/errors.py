@@ -1,14 +1,11 @@
 """Errors of the shop, with a French message meant for the user."""
 from __future__ import annotations
 
+from marketplace.core.errors import DomainError
 
-class ShopError(Exception):
+
+class ShopError(DomainError):
     """A refused action; ``message`` is user-facing, ``field`` names the form field concerned."""
-
-    def __init__(self, message, field: str | None = None):
-        super().__init__(str(message))
-        self.message = message
-        self.field = field
 
 
 class CartError(ShopError):

@@ -22,6 +22,7 @@ from flask_babel import lazy_gettext as _l
 from marketplace.core.audit import record_event
 from marketplace.core.clock import now_utc
 from marketplace.core.outbox import email_user, queue_email
+from marketplace.core.urls import external_url
 from marketplace.extensions import db
 from marketplace.shop import invoices, reservations
 from marketplace.shop.errors import OrderError
@@ -53,16 +54,6 @@ def _illegal(current) -> OrderError:
     )
 
 
-def link(endpoint: str, **values) -> str:
-    """An absolute link for an e-mail, inside a request or not (webhooks, commands)."""
-    from flask import current_app, has_request_context, url_for
-
-    if has_request_context():
-        return url_for(endpoint, _external=True, **values)
-    path = current_app.url_map.bind("localhost").build(endpoint, values)
-    return current_app.config["PLATFORM_URL"].rstrip("/") + path
-
-
 def _vendor_recipients(vendor) -> list:
     return [m.user for m in vendor.memberships if m.user is not None and m.user.deleted_at is None]
 
@@ -79,12 +70,12 @@ def _email_vendor(vendor, subject, template: str, **context) -> None:
 
 def _vendor_context(vendor_order: VendorOrder) -> dict:
     return {
-        "order_url": link("shop.vendor_order", vendor_id=vendor_order.vendor_id, vendor_order_id=vendor_order.id)
+        "order_url": external_url("shop.vendor_order", vendor_id=vendor_order.vendor_id, vendor_order_id=vendor_order.id)
     }
 
 
 def _consumer_context(group: OrderGroup) -> dict:
-    return {"order_url": link("shop.my_order", group_id=group.id)}
+    return {"order_url": external_url("shop.my_order", group_id=group.id)}
 
 
 def _email_consumer(group: OrderGroup, subject, template: str, **context) -> None:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, user_logged_in
 
+from marketplace.core.actions import perform
 from marketplace.core.forms import ConfirmForm, attach_error
 from marketplace.core.pagination import page_arg
 from marketplace.core.permissions import public, requires
@@ -41,8 +43,8 @@ def _cart(create: bool = False):
     return cart
 
 
-def _message(error: ShopError) -> str:
-    return str(error.message)
+def _flash_form_errors(form) -> None:
+    flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
 
 
 @bp.app_context_processor
@@ -81,18 +83,14 @@ def add():
     form = AddToCartForm()
     back = safe_next(form.next.data, url_for("shop.cart"))
     if not form.validate():
-        flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
+        _flash_form_errors(form)
         return redirect(back)
-    try:
-        cart = _cart(create=True)
-        carts.add_to_cart(cart, form.offer_id.data, form.quantity.data, user=current_user)
-    except ShopError as error:
-        db.session.rollback()
-        flash(_message(error), "error")
-        return redirect(back)
-    db.session.commit()
-    flash(_("Article ajouté à votre panier."), "success")
-    return redirect(url_for("shop.cart") if not form.next.data else back)
+    added = perform(
+        lambda: carts.add_to_cart(_cart(create=True), form.offer_id.data, form.quantity.data, user=current_user),
+        ShopError,
+        _("Article ajouté à votre panier."),
+    )
+    return redirect(url_for("shop.cart") if added and not form.next.data else back)
 
 
 @bp.post("/panier/ligne/<int:line_id>")
@@ -103,16 +101,13 @@ def update_line(line_id: int):
     if cart is None:
         abort(404)
     if not form.validate():
-        flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
+        _flash_form_errors(form)
         return redirect(url_for("shop.cart"))
-    try:
-        carts.update_quantity(cart, line_id, form.quantity.data, user=current_user)
-    except ShopError as error:
-        db.session.rollback()
-        flash(_message(error), "error")
-        return redirect(url_for("shop.cart"))
-    db.session.commit()
-    flash(_("Quantité mise à jour."), "success")
+    perform(
+        lambda: carts.update_quantity(cart, line_id, form.quantity.data, user=current_user),
+        ShopError,
+        _("Quantité mise à jour."),
+    )
     return redirect(url_for("shop.cart"))
 
 
@@ -123,14 +118,7 @@ def remove_line(line_id: int):
     cart = _cart()
     if cart is None or not form.validate():
         abort(400)
-    try:
-        carts.remove_line(cart, line_id)
-    except ShopError as error:
-        db.session.rollback()
-        flash(_message(error), "error")
-        return redirect(url_for("shop.cart"))
-    db.session.commit()
-    flash(_("Article retiré du panier."), "success")
+    perform(lambda: carts.remove_line(cart, line_id), ShopError, _("Article retiré du panier."))
     return redirect(url_for("shop.cart"))
 
 
@@ -141,14 +129,11 @@ def set_fulfilment(vendor_id: int):
     cart = _cart()
     if cart is None or not form.validate():
         abort(400)
-    try:
-        carts.set_fulfilment(cart, vendor_id, request.form.get("fulfilment"))
-    except ShopError as error:
-        db.session.rollback()
-        flash(_message(error), "error")
-        return redirect(url_for("shop.cart"))
-    db.session.commit()
-    flash(_("Mode de remise enregistré."), "success")
+    perform(
+        lambda: carts.set_fulfilment(cart, vendor_id, request.form.get("fulfilment")),
+        ShopError,
+        _("Mode de remise enregistré."),
+    )
     return redirect(url_for("shop.cart"))
 
 
@@ -271,15 +256,12 @@ def consumer_cancel(group_id: int, vendor_order_id: int):
         abort(404)
     form = ConfirmForm()
     if form.validate_on_submit():
-        try:
-            orders.cancel_by_consumer(vendor_order, actor=current_user)
-        except ShopError as error:
-            db.session.rollback()
-            flash(_message(error), "error")
-        else:
-            db.session.commit()
-            flash(_("Votre commande auprès de %(vendor)s est annulée ; le remboursement est en cours.",
-                    vendor=vendor_order.vendor.name), "success")
+        perform(
+            lambda: orders.cancel_by_consumer(vendor_order, actor=current_user),
+            ShopError,
+            _("Votre commande auprès de %(vendor)s est annulée ; le remboursement est en cours.",
+              vendor=vendor_order.vendor.name),
+        )
         return redirect(url_for("shop.my_order", group_id=group.id))
     return render_template("shop/consumer_cancel.html", group=group, vendor_order=vendor_order, form=form)
 
@@ -338,10 +320,10 @@ def vendor_order(vendor_id: int, vendor_order_id: int):
 
 
 TRANSITIONS = {
-    "preparing": (orders.mark_preparing, "Commande passée en préparation."),
-    "ready": (orders.mark_ready, "Le client est prévenu que sa commande est prête à retirer."),
-    "shipped": (orders.mark_shipped, "Le client est prévenu que sa commande est expédiée."),
-    "completed": (orders.complete, "Commande terminée : le virement de votre part est lancé."),
+    "preparing": (orders.mark_preparing, _l("Commande passée en préparation.")),
+    "ready": (orders.mark_ready, _l("Le client est prévenu que sa commande est prête à retirer.")),
+    "shipped": (orders.mark_shipped, _l("Le client est prévenu que sa commande est expédiée.")),
+    "completed": (orders.complete, _l("Commande terminée : le virement de votre part est lancé.")),
 }
 
 
@@ -355,14 +337,7 @@ def vendor_order_status(vendor_id: int, vendor_order_id: int):
     if not form.validate() or action is None:
         abort(400)
     transition, message = action
-    try:
-        transition(vendor_order, actor=current_user)
-    except ShopError as error:
-        db.session.rollback()
-        flash(_message(error), "error")
-    else:
-        db.session.commit()
-        flash(_(message), "success")
+    perform(lambda: transition(vendor_order, actor=current_user), ShopError, str(message))
     return redirect(url_for("shop.vendor_order", vendor_id=vendor.id, vendor_order_id=vendor_order.id))
 
 

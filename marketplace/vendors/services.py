@@ -47,8 +47,7 @@ class FieldError(WorkflowError):
     """A refusal tied to one form field (shown next to it)."""
 
     def __init__(self, field: str, message) -> None:
-        super().__init__(message)
-        self.field = field
+        super().__init__(message, field)
 
 
 # ---------------------------------------------------------------- shared queries

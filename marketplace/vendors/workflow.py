@@ -19,6 +19,7 @@ from flask_babel import lazy_gettext as _l
 
 from marketplace.core.audit import record_event
 from marketplace.core.clock import now_utc
+from marketplace.core.errors import DomainError
 from marketplace.core.outbox import email_user
 from marketplace.core.urls import external_url
 from marketplace.extensions import db
@@ -45,12 +46,11 @@ OPEN_STATUSES = frozenset(
 EDITABLE_STATUSES = frozenset({ApplicationStatus.DRAFT, ApplicationStatus.INFO_REQUESTED})
 
 
-class WorkflowError(Exception):
-    """An illegal move; ``str(error)`` is a French message for the user."""
+class WorkflowError(DomainError):
+    """An illegal move; ``str(error)`` is a French message for the user, translated at once."""
 
-    def __init__(self, message) -> None:
-        super().__init__(str(message))
-        self.message = str(message)
+    def __init__(self, message, field: str | None = None) -> None:
+        super().__init__(str(message), field)
 
 
 class IncompleteApplication(WorkflowError):

@@ -6,6 +6,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -44,6 +45,21 @@ def _flask(env: dict, *args: str, **kwargs) -> subprocess.CompletedProcess:
     )
 
 
+def _wait_for(url: str, process: subprocess.Popen, workdir: Path) -> None:
+    for _ in range(100):
+        try:
+            with urllib.request.urlopen(url, timeout=1):  # noqa: S310
+                return
+        except urllib.error.HTTPError:
+            return  # it answers
+        except OSError:
+            if process.poll() is not None:
+                break
+            time.sleep(0.1)
+    process.terminate()
+    raise RuntimeError(f"{url} did not start:\n" + (workdir / "server.log").read_text())
+
+
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
     """A served app with the demo data; yields its base URL."""
@@ -61,6 +77,15 @@ def live_server(tmp_path_factory):
     port = _free_port()
     env["PLATFORM_URL"] = f"http://127.0.0.1:{port}"  # absolute links in e-mails point at this server
     log = (workdir / "server.log").open("w")
+    # Payments go to the local Stripe simulator, started as `make run` does.
+    sim_base = f"http://127.0.0.1:{_free_port()}"
+    env.update(STRIPE_SECRET_KEY="", STRIPE_WEBHOOK_SECRET="", STRIPE_API_BASE=sim_base)
+    simulator = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "marketplace:create_app", "stripe-simulator",
+         "--webhook-url", f"http://127.0.0.1:{port}/webhooks/stripe"],
+        env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+    )
+    _wait_for(sim_base + "/", simulator, workdir)
     server = subprocess.Popen(
         [sys.executable, "-m", "flask", "--app", "marketplace:create_app", "run", "--port", str(port), "--no-reload"],
         env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
@@ -75,10 +100,12 @@ def live_server(tmp_path_factory):
             time.sleep(0.1)
     else:
         server.terminate()
+        simulator.terminate()
         raise RuntimeError("the app did not start:\n" + (workdir / "server.log").read_text())
     yield base
-    server.terminate()
-    server.wait(timeout=10)
+    for process in (server, simulator):
+        process.terminate()
+        process.wait(timeout=10)
 
 
 @pytest.fixture(scope="session")

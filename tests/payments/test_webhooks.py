@@ -193,3 +193,55 @@ def test_unknown_event_types_are_acknowledged(client, db, sim):
     event = {"id": "evt_other", "object": "event", "type": "customer.created", "data": {"object": {"id": "cus_1"}}}
     response = _post(client, sim.server, event)
     assert response.status_code == 200 and response.json["outcome"] == "ignored"
+
+
+# ------------------------------------------------------------------ refused by the orders
+
+
+def test_a_payment_the_cancelled_order_refuses_is_acknowledged_recorded_and_refunded_once(
+    client, db, opened, sim, outbox
+):
+    from marketplace.shop import orders
+
+    orders.abandon_checkout(opened)
+    db.session.commit()
+    event = _completed_event(sim, opened)
+    answers = [_post(client, sim.server, event) for _ in range(3)]
+    assert [a.status_code for a in answers] == [200] * 3
+    assert [a.json["outcome"] for a in answers] == ["refunded: order was cancelled"] + ["duplicate"] * 2
+    row = db.session.scalar(sa.select(StripeEvent).where(StripeEvent.event_id == event["id"]))
+    assert row.processed_at is not None and row.outcome == "refunded: order was cancelled"
+    assert len(sim.state.refunds) == 1
+    payment = db.session.scalar(sa.select(Payment))
+    assert payment.status == PaymentStatus.REFUNDED
+    [refunded] = [e for e in events_for(payment) if e.action == "payment.refunded_cancelled_order"]
+    assert (refunded.before, refunded.after) == ("open", "refunded")
+    assert refunded.data["order_status"] == "cancelled" and "Annulée" in refunded.data["reason"]
+    assert "payment.succeeded" not in [e.action for e in events_for(payment)]
+    db.session.refresh(opened)
+    assert opened.status == OrderGroupStatus.CANCELLED
+    assert {vo.status for vo in opened.vendor_orders} == {VendorOrderStatus.CANCELLED}
+    assert _count(db, Invoice) == 0
+    assert len([m for m in outbox(opened.contact_email) if "Remboursement de votre paiement" in m.subject]) == 1
+
+
+def test_a_refund_stripe_cannot_make_now_is_left_to_the_next_delivery(client, db, opened, sim):
+    from marketplace.shop import orders
+
+    orders.abandon_checkout(opened)
+    db.session.commit()
+    event = _completed_event(sim, opened)
+    sim.mode("error")
+    try:
+        response = _post(client, sim.server, event)
+    finally:
+        sim.mode("normal")
+    assert response.status_code == 503
+    assert _count(db, StripeEvent) == 0
+    assert db.session.scalar(sa.select(Payment)).status == PaymentStatus.OPEN
+    assert sim.state.refunds == {}
+
+    response = _post(client, sim.server, event)
+    assert response.status_code == 200 and response.json["outcome"] == "refunded: order was cancelled"
+    assert len(sim.state.refunds) == 1
+    assert db.session.scalar(sa.select(Payment)).status == PaymentStatus.REFUNDED

@@ -159,3 +159,63 @@ def test_different_event_ids_for_one_payment_at_once(pg_app, _stripe_simulator_s
     assert all(code == 200 for code, _ in results), results
     assert sorted(outcome for _, outcome in results) == ["already paid"] * (THREADS - 1) + ["paid"]
     assert _effects(pg_app, group_id) == (OrderGroupStatus.PAID, 2, 1)
+
+
+def _wait_until_blocked(app, timeout=20.0):
+    """Until a session of this database waits for a row lock held by another."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    with app.app_context(), _db.engine.connect() as conn:
+        while time.monotonic() < deadline:
+            waiting = conn.execute(sa.text(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )).scalar_one()
+            if waiting:
+                return True
+            conn.rollback()
+            time.sleep(0.02)
+    return False
+
+
+def test_payment_arriving_while_the_order_is_being_cancelled_is_refunded(pg_app, _stripe_simulator_server):
+    from marketplace.payments.models import Payment, PaymentStatus
+    from marketplace.shop import orders
+
+    server = _stripe_simulator_server
+    group_id, event = _paid_session_event(pg_app, server)
+    answer: dict = {}
+
+    def deliver():
+        body, signature = server.signed(event)
+        with pg_app.app_context():
+            try:
+                response = pg_app.test_client().post(
+                    "/webhooks/stripe", data=body, headers={"Stripe-Signature": signature},
+                    content_type="application/json",
+                )
+                answer["result"] = (response.status_code, (response.json or {}).get("outcome"))
+            finally:
+                _db.session.remove()
+
+    with pg_app.app_context():
+        # The consumer's cancellation is written but not yet committed when the payment arrives.
+        orders.abandon_checkout(_db.session.get(OrderGroup, group_id))
+        _db.session.flush()
+        webhook = threading.Thread(target=deliver)
+        webhook.start()
+        try:
+            assert _wait_until_blocked(pg_app), "the webhook should wait for the cancellation"
+        finally:
+            _db.session.commit()
+            _db.session.remove()
+    webhook.join(timeout=60)
+
+    assert answer["result"] == (200, "refunded: order was cancelled")
+    assert len(server.state.refunds) == 1
+    assert _effects(pg_app, group_id) == (OrderGroupStatus.CANCELLED, 0, 0)
+    with pg_app.app_context():
+        payment = _db.session.scalar(sa.select(Payment).where(Payment.order_group_id == group_id))
+        assert payment.status == PaymentStatus.REFUNDED
+        _db.session.remove()

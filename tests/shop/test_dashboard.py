@@ -13,7 +13,7 @@ from marketplace.extensions import db as _db
 from marketplace.payments.models import Transfer, TransferStatus
 from marketplace.shop import dashboard, orders
 from marketplace.shop.models import VendorOrderStatus
-from tests.factories import UserFactory, VendorMembershipFactory
+from tests.factories import UserFactory
 from tests.shop.conftest import place_order
 
 UTC = dt.UTC

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from markupsafe import Markup, escape
 
 from marketplace.extensions import db
-from marketplace.search.analysis import STOP_WORDS, fold, terms, words
+from marketplace.search.analysis import STOP_WORDS, edit_distance, fold, max_edits, terms, words
 from marketplace.search.backends.base import (
     FACET_NAMES,
     PRICE_BANDS,
@@ -71,6 +71,11 @@ LEGAL_FORM_WORDS = {
 
 _MARK_OPEN = "\u2045"   # sentinels around ts_headline matches, escaped then replaced
 _MARK_CLOSE = "\u2046"
+# ts_headline reads "<...>" as markup and "&...;" as entities: they are swapped
+# for private-use characters on the way in and restored before escaping.
+_RAW = "<>&"
+_SAFE = "\ue000\ue001\ue002"
+_RESTORE = str.maketrans(_SAFE, _RAW)
 
 SCHEMA_STATEMENTS = [
     "CREATE EXTENSION IF NOT EXISTS unaccent",
@@ -210,20 +215,6 @@ def _vocabulary(row: dict) -> set[str]:
     return {w for w in words(text) if len(w) >= 3 and not w.isdigit() and w not in STOP_WORDS}
 
 
-def _levenshtein(a: str, b: str, limit: int) -> int:
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i]
-        for j, cb in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
-        if min(current) > limit:
-            return limit + 1
-        previous = current
-    return previous[-1]
-
-
 def _variants(term: str) -> set[str]:
     """Singular/plural and masculine/feminine spellings of a folded word."""
     found = {term}
@@ -235,7 +226,7 @@ def _variants(term: str) -> set[str]:
     if root.endswith(("s", "x")):
         root = root[:-1]
     if root.endswith("al") and len(root) > 3:
-        found |= {root[:-2] + "aux"}
+        found.add(root[:-2] + "aux")
     roots = {root}
     if root.endswith("e") and len(root) > 3:
         roots.add(root[:-1])
@@ -244,18 +235,9 @@ def _variants(term: str) -> set[str]:
     return found
 
 
-def max_edits(term: str) -> int:
-    """Edits allowed when a term is matched fuzzily: one from 5 letters, two from 8."""
-    if len(term) >= 8:
-        return 2
-    if len(term) >= 5:
-        return 1
-    return 0
-
-
 def _snippet(headline: str | None, fallback: str) -> Markup:
     if headline and _MARK_OPEN in headline:
-        html = str(escape(headline)).replace(_MARK_OPEN, "<mark>").replace(_MARK_CLOSE, "</mark>")
+        html = str(escape(headline.translate(_RESTORE))).replace(_MARK_OPEN, "<mark>").replace(_MARK_CLOSE, "</mark>")
         return Markup(html)
     text = fallback or ""
     if len(text) > SNIPPET_CHARS:
@@ -287,18 +269,24 @@ class PostgresBackend(SearchBackend):
             raise SearchUnavailable("The PostgreSQL search backend needs a PostgreSQL database.")
 
     def ensure_schema(self) -> None:
-        """Create the extensions, configuration, tables and indexes if missing."""
+        """Create the extensions, configuration, tables and indexes if missing.
+
+        Runs on a connection of its own, committed at once, so that the schema
+        outlives the caller's transaction (and a test's rolled-back one).
+        """
         if self._schema_ready:
             return
         self._check_dialect()
-        session = self.session
-        exists = session.execute(
-            sa.text("SELECT to_regclass('search.word') IS NOT NULL AND to_regclass('search.document') IS NOT NULL")
-        ).scalar()
-        if not exists:
-            for statement in SCHEMA_STATEMENTS:
-                session.execute(sa.text(statement))
-            session.commit()
+        bind = self.session.get_bind()
+        engine = getattr(bind, "engine", bind)
+        with engine.begin() as conn:
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext('marketplace.search.schema'))"))
+            exists = conn.execute(
+                sa.text("SELECT to_regclass('search.word') IS NOT NULL AND to_regclass('search.document') IS NOT NULL")
+            ).scalar()
+            if not exists:
+                for statement in SCHEMA_STATEMENTS:
+                    conn.execute(sa.text(statement))
         self._schema_ready = True
 
     def _read(self, fn):
@@ -451,7 +439,7 @@ class PostgresBackend(SearchBackend):
                     ),
                     {"t": term},
                 ).scalars()
-                close = [w for w in candidates if w not in alternatives and _levenshtein(term, w, edits) <= edits]
+                close = [w for w in candidates if w not in alternatives and edit_distance(term, w, edits + 1) <= edits]
                 alternatives.extend(close[:MAX_FUZZY_CANDIDATES])
             groups.append(" or ".join(alternatives))
         return groups
@@ -524,11 +512,16 @@ class PostgresBackend(SearchBackend):
             params[f"f_{name}"] = values
             conditions[name] = _FILTER_SQL[name]
 
-        flag_columns = "".join(f", ({sql}) AS ok_{name}" for name, sql in conditions.items())
+        flag_columns = "".join(f", coalesce(({sql}), FALSE) AS ok_{name}" for name, sql in conditions.items())
+        # A document failing two filters counts in no facet: leave it out early.
+        near_sql = ""
+        if len(conditions) >= 2:
+            failed = " + ".join(f"(NOT coalesce(({sql}), FALSE))::int" for sql in conditions.values())
+            near_sql = f" AND ({failed}) <= 1"
         matched = (
             f"WITH {with_query}, m AS MATERIALIZED ("
             f"  SELECT d.kind, d.category_slug, d.labels, d.departement, d.legal_form, d.price_band, d.channel"
-            f"  {flag_columns} FROM search.document d WHERE {match_sql}"
+            f"  {flag_columns} FROM search.document d WHERE {match_sql}{near_sql}"
             f")"
         )
 
@@ -562,9 +555,9 @@ class PostgresBackend(SearchBackend):
             if sort == "relevance" and tsquery is None:
                 sort = "newest"
             filter_sql = " AND ".join(f"({sql})" for sql in conditions.values()) or "TRUE"
-            params.update(limit=per_page, offset=(page - 1) * per_page)
+            params.update(limit=per_page, offset=(page - 1) * per_page, raw=_RAW, safe=_SAFE)
             headline = (
-                f"ts_headline(CAST(:cfg AS regconfig), p.description, (SELECT q FROM query_cte), "
+                f"ts_headline(CAST(:cfg AS regconfig), translate(p.description, :raw, :safe), (SELECT q FROM query_cte), "
                 f"'StartSel={_MARK_OPEN}, StopSel={_MARK_CLOSE}, MaxWords=30, MinWords=12, "
                 f"MaxFragments=2, FragmentDelimiter=\" … \"')"
                 if tsquery is not None

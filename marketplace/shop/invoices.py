@@ -79,26 +79,34 @@ def _buyer(vendor_order: VendorOrder) -> dict:
     }
 
 
+def _numbered_document(vendor_order: VendorOrder, kind: DocumentKind, breakdown: dict, total_cents: int) -> dict:
+    """The fields an invoice and a credit note share: the next number of the vendor's
+    series for this year, the amounts, and the parties as they are today."""
+    now = now_utc()
+    number = next_number(vendor_order.vendor_id, kind, now.year)
+    return {
+        "vendor_id": vendor_order.vendor_id,
+        "vendor_order": vendor_order,
+        "number": format_number(kind, now.year, number),
+        "sequence": number,
+        "year": now.year,
+        "issued_at": now,
+        "net_cents": sum(item["net"] for item in breakdown.values()),
+        "vat_cents": sum(item["vat"] for item in breakdown.values()),
+        "total_cents": total_cents,
+        "seller": _seller(vendor_order.vendor),
+        "buyer": _buyer(vendor_order),
+        "vat_breakdown": breakdown,
+    }
+
+
 def issue_invoice(vendor_order: VendorOrder) -> Invoice:
     """The vendor order's invoice (one per vendor order; issuing twice returns the first)."""
     if vendor_order.invoice is not None:
         return vendor_order.invoice
-    now = now_utc()
     breakdown = vat_breakdown(vendor_order)
-    number = next_number(vendor_order.vendor_id, DocumentKind.INVOICE, now.year)
     invoice = Invoice(
-        vendor_id=vendor_order.vendor_id,
-        vendor_order=vendor_order,
-        number=format_number(DocumentKind.INVOICE, now.year, number),
-        sequence=number,
-        year=now.year,
-        issued_at=now,
-        net_cents=sum(item["net"] for item in breakdown.values()),
-        vat_cents=sum(item["vat"] for item in breakdown.values()),
-        total_cents=vendor_order.total_cents,
-        seller=_seller(vendor_order.vendor),
-        buyer=_buyer(vendor_order),
-        vat_breakdown=breakdown,
+        **_numbered_document(vendor_order, DocumentKind.INVOICE, breakdown, vendor_order.total_cents)
     )
     db.session.add(invoice)
     db.session.flush()
@@ -110,23 +118,10 @@ def issue_credit_note(vendor_order: VendorOrder, amount_cents: int, reason: str 
     if amount_cents <= 0:
         raise ValueError("a credit note needs a positive amount")
     invoice = vendor_order.invoice or issue_invoice(vendor_order)
-    now = now_utc()
     breakdown = pricing.scaled_breakdown(invoice.vat_breakdown, amount_cents)
-    number = next_number(vendor_order.vendor_id, DocumentKind.CREDIT_NOTE, now.year)
     note = CreditNote(
-        vendor_id=vendor_order.vendor_id,
-        vendor_order=vendor_order,
+        **_numbered_document(vendor_order, DocumentKind.CREDIT_NOTE, breakdown, amount_cents),
         invoice=invoice,
-        number=format_number(DocumentKind.CREDIT_NOTE, now.year, number),
-        sequence=number,
-        year=now.year,
-        issued_at=now,
-        net_cents=sum(item["net"] for item in breakdown.values()),
-        vat_cents=sum(item["vat"] for item in breakdown.values()),
-        total_cents=amount_cents,
-        seller=_seller(vendor_order.vendor),
-        buyer=_buyer(vendor_order),
-        vat_breakdown=breakdown,
         reason=reason,
     )
     db.session.add(note)

@@ -9,7 +9,6 @@ Create Date: 2026-11-26 11:20:00.000000
 """
 from alembic import op
 
-
 # revision identifiers, used by Alembic.
 revision = '9c41d7e2b5a0'
 down_revision = '647f7b23dd18'

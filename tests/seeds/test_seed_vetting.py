@@ -244,8 +244,10 @@ def _vetting_content(session) -> dict[str, list]:
             )
             for e in session.scalars(sa.select(AuditEvent))
         ),
+        # Order numbers come from database sequences, which PostgreSQL does not
+        # roll back with the savepoint between the two runs.
         "emails": sorted(
-            (m.to_address, m.subject, m.created_at)
+            (m.to_address, re.sub(r"C-[\d-]+", "C-…", m.subject), m.created_at)
             for m in session.scalars(sa.select(OutboxMessage))
         ),
     }

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 
-DEFAULT_SECRET_KEY = "dev-only-secret-change-me"
+DEFAULT_SECRET_KEY = "dev-only-secret-change-me"  # noqa: S105 (refused in production)
 
 # The 12 départements of Auvergne-Rhône-Alpes.
 AURA_DEPARTEMENTS = "01,03,07,15,26,38,42,43,63,69,73,74"

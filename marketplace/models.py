@@ -5,8 +5,7 @@ from marketplace.accounts.models import (  # noqa: F401
     CommitteeMandate,
     User,
 )
-from marketplace.core.audit import AuditEvent  # noqa: F401
-from marketplace.core.outbox import OutboxMessage  # noqa: F401
+from marketplace.catalogue.models import Category, Offer, OfferImage, OfferLabel  # noqa: F401, E402
 from marketplace.committee.models import (  # noqa: F401
     Criterion,
     Decision,
@@ -14,6 +13,20 @@ from marketplace.committee.models import (  # noqa: F401
     LifecycleNotice,
     Review,
     ReviewScore,
+)
+from marketplace.core.audit import AuditEvent  # noqa: F401
+from marketplace.core.outbox import OutboxMessage  # noqa: F401
+from marketplace.payments.models import Payment, Refund, StripeEvent, Transfer  # noqa: F401, E402
+from marketplace.shop.models import (  # noqa: F401, E402
+    Cart,
+    CartLine,
+    CreditNote,
+    Invoice,
+    InvoiceSequence,
+    OrderGroup,
+    OrderLine,
+    StockReservation,
+    VendorOrder,
 )
 from marketplace.vendors.models import (  # noqa: F401
     Application,
@@ -26,16 +39,3 @@ from marketplace.vendors.models import (  # noqa: F401
     VendorMembership,
     VendorSector,
 )
-from marketplace.catalogue.models import Category, Offer, OfferImage, OfferLabel  # noqa: F401, E402
-from marketplace.shop.models import (  # noqa: F401, E402
-    Cart,
-    CartLine,
-    CreditNote,
-    Invoice,
-    InvoiceSequence,
-    OrderGroup,
-    OrderLine,
-    StockReservation,
-    VendorOrder,
-)
-from marketplace.payments.models import Payment, Refund, StripeEvent, Transfer  # noqa: F401, E402

@@ -6,21 +6,31 @@ import datetime as dt
 import factory
 from factory.alchemy import SQLAlchemyModelFactory
 
-from marketplace.accounts.models import BuyerKind, BuyerMembership, BuyerOrganisation, CommitteeMandate, User
+from marketplace.accounts.models import (
+    BuyerKind,
+    BuyerMembership,
+    BuyerOrganisation,
+    CommitteeMandate,
+    User,
+)
 from marketplace.core.audit import AuditEvent
 from marketplace.core.clock import now_utc
+from marketplace.core.identifiers import make_siret as siret_for
 from marketplace.core.outbox import OutboxMessage
 from marketplace.extensions import db
-from marketplace.vendors.models import LegalForm, MemberRole, Vendor, VendorMembership, VendorStatus
 from marketplace.vendors.models import (
     Application,
     ApplicationKind,
     ApplicationStatus,
     CharterSignature,
     CharterVersion,
+    LegalForm,
+    MemberRole,
+    Vendor,
     VendorInvitation,
+    VendorMembership,
+    VendorStatus,
 )
-from marketplace.core.identifiers import make_siret as siret_for
 
 PASSWORD = "mot-de-passe-solide"
 

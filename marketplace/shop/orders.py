@@ -212,19 +212,22 @@ def abandon_checkout(order_group: OrderGroup, actor=None) -> OrderGroup:
 # ---------------------------------------------------------------- fulfilment
 
 
+def _advance(vendor_order: VendorOrder, actor, new_status, action: str, stamp: str, subject) -> VendorOrder:
+    """A fulfilment step: timestamp, status with its audit event, e-mail to the consumer."""
+    setattr(vendor_order, stamp, now_utc())
+    _set_vendor_status(vendor_order, new_status, actor, action)
+    _email_consumer(vendor_order.order_group, subject, "consumer_status", vendor_order=vendor_order)
+    db.session.flush()
+    return vendor_order
+
+
 def mark_preparing(vendor_order: VendorOrder, actor=None) -> VendorOrder:
     if vendor_order.status is not V.PAID:
         raise _illegal(vendor_order.status)
-    vendor_order.preparing_at = now_utc()
-    _set_vendor_status(vendor_order, V.PREPARING, actor, "preparing")
-    _email_consumer(
-        vendor_order.order_group,
+    return _advance(
+        vendor_order, actor, V.PREPARING, "preparing", "preparing_at",
         _l("%(vendor)s prépare votre commande", vendor=vendor_order.vendor.name),
-        "consumer_status",
-        vendor_order=vendor_order,
     )
-    db.session.flush()
-    return vendor_order
 
 
 def mark_ready(vendor_order: VendorOrder, actor=None) -> VendorOrder:
@@ -232,16 +235,10 @@ def mark_ready(vendor_order: VendorOrder, actor=None) -> VendorOrder:
         raise _illegal(vendor_order.status)
     if vendor_order.fulfilment is not Fulfilment.PICKUP:
         raise OrderError(_l("Cette commande est à livrer : indiquez plutôt qu'elle est expédiée."))
-    vendor_order.ready_at = now_utc()
-    _set_vendor_status(vendor_order, V.READY_FOR_PICKUP, actor, "ready_for_pickup")
-    _email_consumer(
-        vendor_order.order_group,
+    return _advance(
+        vendor_order, actor, V.READY_FOR_PICKUP, "ready_for_pickup", "ready_at",
         _l("Votre commande chez %(vendor)s est prête à retirer", vendor=vendor_order.vendor.name),
-        "consumer_status",
-        vendor_order=vendor_order,
     )
-    db.session.flush()
-    return vendor_order
 
 
 def mark_shipped(vendor_order: VendorOrder, actor=None) -> VendorOrder:
@@ -249,16 +246,10 @@ def mark_shipped(vendor_order: VendorOrder, actor=None) -> VendorOrder:
         raise _illegal(vendor_order.status)
     if vendor_order.fulfilment is not Fulfilment.DELIVERY:
         raise OrderError(_l("Cette commande est à retirer sur place : indiquez plutôt qu'elle est prête."))
-    vendor_order.shipped_at = now_utc()
-    _set_vendor_status(vendor_order, V.SHIPPED, actor, "shipped")
-    _email_consumer(
-        vendor_order.order_group,
+    return _advance(
+        vendor_order, actor, V.SHIPPED, "shipped", "shipped_at",
         _l("Votre commande chez %(vendor)s est en route", vendor=vendor_order.vendor.name),
-        "consumer_status",
-        vendor_order=vendor_order,
     )
-    db.session.flush()
-    return vendor_order
 
 
 def complete(vendor_order: VendorOrder, actor=None) -> VendorOrder:

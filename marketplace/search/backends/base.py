@@ -8,6 +8,7 @@ None), channel ("b2c" | "b2b" | "both"), published_at (aware datetime), url.
 """
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -79,31 +80,31 @@ class SearchUnavailable(Exception):
     """The backend cannot answer (missing or broken index, database error)."""
 
 
-class SearchBackend:
+class SearchBackend(ABC):
     """Indexes documents and answers queries; one instance per application."""
 
     name = "base"
 
+    @abstractmethod
     def index(self, docs: list[dict]) -> None:
         """Add or replace these documents (matched by ``id``)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def remove(self, ids: list[str]) -> None:
         """Remove the documents with these ids; unknown ids are ignored."""
-        raise NotImplementedError
 
+    @abstractmethod
     def rebuild(self, docs_iter: Iterable[dict], progress: Callable[[int], None] | None = None) -> int:
         """Replace the whole index with ``docs_iter``; ``progress(n)`` after each batch. Returns the count."""
-        raise NotImplementedError
 
+    @abstractmethod
     def search(self, query: SearchQuery) -> SearchResult:
         """Run ``query``; raise SearchUnavailable when the index cannot answer."""
-        raise NotImplementedError
 
+    @abstractmethod
     def suggest(self, prefix: str, limit: int = 8) -> list[str]:
         """Completions for what the visitor is typing (titles, categories, vendors)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def healthy(self) -> bool:
         """True when the index exists and can be read."""
-        raise NotImplementedError

@@ -8,6 +8,7 @@ from flask import Flask, has_request_context, session
 from flask_login import current_user
 
 from marketplace.config import check_production, load_config
+from marketplace.core import clock
 from marketplace.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,6 +36,8 @@ def create_app(config: str | dict | None = None) -> Flask:
     app.config.update(load_config(name))
     app.config.update(overrides)
     check_production(app.config)
+    if app.config.get("CLOCK_OFFSET_FILE"):
+        clock.use_offset_file(app.config["CLOCK_OFFSET_FILE"])
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not app.config["DATABASE_URL"]:
         app.config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'marketplace.db'}"
@@ -57,6 +60,10 @@ def create_app(config: str | dict | None = None) -> Flask:
     login_manager.init_app(app)
     babel.init_app(app, locale_selector=_select_locale, timezone_selector=lambda: "Europe/Paris")
     limiter.init_app(app)
+
+    from marketplace.core import security
+
+    security.init_app(app)
 
     from marketplace.accounts.auth import init_login
 
@@ -104,6 +111,18 @@ def _register_blueprints(app: Flask) -> None:
     from marketplace.shop.dashboard_views import bp as sales_bp
 
     app.register_blueprint(sales_bp)
+
+    from marketplace.procurement.tenders.views import bp as tenders_bp
+
+    app.register_blueprint(tenders_bp)
+
+    from marketplace.procurement.bids.views import bp as bids_bp
+
+    app.register_blueprint(bids_bp)
+
+    from marketplace.procurement.quotes.views import bp as quotes_bp
+
+    app.register_blueprint(quotes_bp)
 
 
 def _select_locale() -> str:

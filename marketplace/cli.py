@@ -93,6 +93,19 @@ def init_cli(app) -> None:
 
     app.cli.add_command(search_cli)
 
+    from marketplace.procurement.cli import procurement_cli
+
+    app.cli.add_command(procurement_cli)
+
+    from marketplace.procurement.quotes.cli import quotes_cli
+
+    app.cli.add_command(quotes_cli)
+
+    from marketplace.core.backup_cli import backup_command, restore_command
+
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
+
     @app.shell_context_processor
     def _shell():
         return {"db": db}

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 
-DEFAULT_SECRET_KEY = "dev-only-secret-change-me"  # noqa: S105 (refused in production)
+DEFAULT_SECRET_KEY = "dev-only-secret-change-me"  # noqa: S105 (refused in production)  # nosec B105
 
 # The 12 départements of Auvergne-Rhône-Alpes.
 AURA_DEPARTEMENTS = "01,03,07,15,26,38,42,43,63,69,73,74"
@@ -54,7 +54,11 @@ def load_config(name: str | None = None) -> dict:
         "STRIPE_PUBLISHABLE_KEY": _env("STRIPE_PUBLISHABLE_KEY", ""),
         "STRIPE_WEBHOOK_SECRET": _env("STRIPE_WEBHOOK_SECRET", ""),
         "STRIPE_API_BASE": _env("STRIPE_API_BASE"),
-        "STRIPE_TIMEOUT_SECONDS": float(_env("STRIPE_TIMEOUT_SECONDS", "10")),
+        # The local Stripe simulator's SQLite file (None: instance/stripe-simulator.sqlite3).
+        "STRIPE_SIMULATOR_STATE": _env("STRIPE_SIMULATOR_STATE"),
+        # Outside production only: a file holding a number of seconds added to the clock.
+        "CLOCK_OFFSET_FILE": _env("CLOCK_OFFSET_FILE"),
+        "STRIPE_TIMEOUT_SECONDS": float(_env("STRIPE_TIMEOUT_SECONDS", "5")),
         "STRIPE_MAX_NETWORK_RETRIES": _int("STRIPE_MAX_NETWORK_RETRIES", 1),
         "PLATFORM_COMMISSION_BP": _int("PLATFORM_COMMISSION_BP", 500),
         "MAIL_SERVER": _env("MAIL_SERVER"),
@@ -68,12 +72,20 @@ def load_config(name: str | None = None) -> dict:
         "PLATFORM_NAME": _env("PLATFORM_NAME", "Marché Solidaire"),
         "PLATFORM_URL": _env("PLATFORM_URL", "http://127.0.0.1:5000"),
         "CONTACT_EMAIL": _env("CONTACT_EMAIL", "contact@marche-solidaire.example"),
+        # Open Contracting ids of the tenders: <prefix>-<tender id>.
+        "OCDS_OCID_PREFIX": _env("OCDS_OCID_PREFIX", "ocds-msol01"),
         "ELIGIBLE_DEPARTEMENTS": _list("ELIGIBLE_DEPARTEMENTS", AURA_DEPARTEMENTS),
         "COMMITTEE_QUORUM": _int("COMMITTEE_QUORUM", 3),
+        # Quote requests to "all matching structures": how many are notified (best first),
+        # and how many days after the response deadline an undecided request expires.
+        "QUOTE_MATCH_LIMIT": _int("QUOTE_MATCH_LIMIT", 20),
+        "QUOTE_DECISION_DAYS": _int("QUOTE_DECISION_DAYS", 30),
         "APPROVAL_VALIDITY_DAYS": _int("APPROVAL_VALIDITY_DAYS", 365),
         "REAPPLY_DELAY_DAYS": _int("REAPPLY_DELAY_DAYS", 182),
         "CHARTER_RESIGN_DAYS": _int("CHARTER_RESIGN_DAYS", 30),
         "UPLOAD_DIR": _env("UPLOAD_DIR"),
+        # How long each process keeps the offer counts per category (0: not kept).
+        "CATALOGUE_COUNTS_TTL": _int("CATALOGUE_COUNTS_TTL", 0 if testing else 60),
         "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 16 * 1024 * 1024),
         "EMAIL_TOKEN_MAX_AGE": _int("EMAIL_TOKEN_MAX_AGE", 2 * 24 * 3600),
         "RESET_TOKEN_MAX_AGE": _int("RESET_TOKEN_MAX_AGE", 3600),
@@ -96,6 +108,12 @@ def load_config(name: str | None = None) -> dict:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", production),
         "REMEMBER_COOKIE_DURATION": _int("REMEMBER_COOKIE_DAYS", 30) * 24 * 3600,
+        # HTTPS: HSTS is sent on secure requests, and on every response when the site's
+        # scheme is https (production, behind a TLS-terminating proxy). 0 turns it off.
+        "PREFERRED_URL_SCHEME": _env("PREFERRED_URL_SCHEME", "https" if production else "http"),
+        "HSTS_MAX_AGE": _int("HSTS_MAX_AGE", 365 * 24 * 3600),
+        # Number of proxies in front of the app whose X-Forwarded-For/-Proto to trust.
+        "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
         "SHOW_DEV_MAILBOX": not production,
         "DEMO_PASSWORD": _env("DEMO_PASSWORD", "solidaire2026"),
     }
@@ -121,5 +139,7 @@ def check_production(cfg: dict) -> None:
         problems.append("STRIPE_WEBHOOK_SECRET must be set (Stripe webhook signing secret)")
     if not cfg["DATABASE_URL"]:
         problems.append("DATABASE_URL must be set")
+    if cfg.get("CLOCK_OFFSET_FILE"):
+        problems.append("CLOCK_OFFSET_FILE shifts the clock and is refused")
     if problems:
         raise RuntimeError("Refusing to start in production: " + "; ".join(problems))

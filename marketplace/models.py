@@ -17,6 +17,34 @@ from marketplace.committee.models import (  # noqa: F401
 from marketplace.core.audit import AuditEvent  # noqa: F401
 from marketplace.core.outbox import OutboxMessage  # noqa: F401
 from marketplace.payments.models import Payment, Refund, StripeEvent, Transfer  # noqa: F401, E402
+from marketplace.procurement.bids.models import (  # noqa: F401, E402
+    AwardNotice,
+    Bid,
+    BidMember,
+    BidScore,
+    JoinOffer,
+    LotDecision,
+    PartnerNotice,
+    RejectionLetter,
+)
+from marketplace.procurement.quotes.models import (  # noqa: F401, E402
+    Quote,
+    QuoteAttachment,
+    QuoteLine,
+    QuoteMessage,
+    QuoteRecipient,
+    QuoteRequest,
+    QuoteRevision,
+)
+from marketplace.procurement.tenders.models import (  # noqa: F401, E402
+    AwardCriterion,
+    Lot,
+    Tender,
+    TenderAlert,
+    TenderAmendment,
+    TenderDocument,
+    TenderQuestion,
+)
 from marketplace.shop.models import (  # noqa: F401, E402
     Cart,
     CartLine,

@@ -55,7 +55,7 @@ class SeedContext:
 
     def rng(self, *key: object) -> random.Random:
         """A generator seeded by ``key``: the same draws on every run."""
-        return random.Random(":".join([RANDOM_SEED, *map(str, key)]))
+        return random.Random(":".join([RANDOM_SEED, *map(str, key)]))  # nosec B311 (seeded draws for reproducible demo data, not security)
 
     def days_ago(self, days: int, hour: int = 9, minute: int = 0) -> dt.datetime:
         return self.now.replace(hour=hour, minute=minute, second=0, microsecond=0) - dt.timedelta(

@@ -15,7 +15,18 @@ from flask import current_app
 
 from marketplace.core.clock import now_utc
 from marketplace.extensions import db
-from seeds import accounts, catalogue, committee, orders, vendors, vetting
+from seeds import (
+    accounts,
+    bids,
+    catalogue,
+    committee,
+    orders,
+    payments,
+    quotes,
+    tenders,
+    vendors,
+    vetting,
+)
 from seeds.base import SeedContext
 
 Step = Callable[[SeedContext], None]
@@ -33,6 +44,10 @@ STEPS: list[tuple[str, Step]] = [
     ("dossiers of the approved structures", vetting.seed_approved_dossiers),
     ("candidate structures and their dossiers", vetting.seed_candidates),
     ("orders in every state", orders.seed_orders),
+    ("their payments in the local Stripe simulator", payments.seed_simulator),
+    ("calls for tenders in every state", tenders.seed_tenders),
+    ("bids, groupements, evaluation and award", bids.seed_bids),
+    ("quote requests, quotes and professional orders", quotes.seed_quotes),
 ]
 
 

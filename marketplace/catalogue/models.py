@@ -159,6 +159,8 @@ class Offer(TimestampMixin, Base):
         sa.CheckConstraint("price_cents >= 0", name="price_positive"),
         sa.CheckConstraint("stock IS NULL OR stock >= 0", name="stock_positive"),
         sa.Index("ix_offer_status_published_at", "status", "published_at"),
+        # Counts per category and category pages read this index only, not the wide rows.
+        sa.Index("ix_offer_status_category_id", "status", "category_id", "vendor_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

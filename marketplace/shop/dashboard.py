@@ -5,7 +5,8 @@ month of its payment, in Europe/Paris time. Gross is the amount paid by
 consumers (VAT included, delivery included); refunds are shown apart;
 the commission is due only on what was not refunded; net is what the vendor
 receives: gross − refunds − commission. All sums are made by the database,
-in integer cents.
+in integer cents. A professional order paid on invoice counts once the vendor
+has recorded the buyer's bank transfer (its ``paid_at``).
 """
 from __future__ import annotations
 
@@ -22,7 +23,13 @@ from marketplace.core.clock import now_utc
 from marketplace.core.money import cents_to_decimal
 from marketplace.extensions import db
 from marketplace.shop.errors import ShopError
-from marketplace.shop.models import Invoice, VendorOrder, VendorOrderStatus
+from marketplace.shop.models import (
+    Invoice,
+    PaymentMethod,
+    VendorOrder,
+    VendorOrderStatus,
+    order_reference,
+)
 
 PARIS = ZoneInfo("Europe/Paris")
 MONTHS = 12
@@ -276,6 +283,7 @@ def export_rows(vendor_id: int, start: dt.date, end: dt.date):
             _commission_due().label("commission_cents"),
             Invoice.number,
             Transfer.status,
+            VendorOrder.payment_method,
         )
         .outerjoin(Invoice, Invoice.vendor_order_id == VendorOrder.id)
         .outerjoin(Transfer, Transfer.vendor_order_id == VendorOrder.id)
@@ -316,9 +324,12 @@ def sales_csv(vendor, start: dt.date | None, end: dt.date | None) -> str:
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow([str(title) for title in CSV_HEADER])
     for row in export_rows(vendor.id, start, end):
-        vo_id, group_id, paid_at, status, total, vat, refunded, commission, invoice_number, transfer_status = row
+        (vo_id, group_id, paid_at, status, total, vat, refunded, commission, invoice_number, transfer_status,
+         payment_method) = row
         paid_at = paid_at if paid_at.tzinfo else paid_at.replace(tzinfo=dt.UTC)
-        if transfer_status is not None:
+        if payment_method is PaymentMethod.INVOICE:
+            transfer = str(_l("Virement du client (sur facture)"))
+        elif transfer_status is not None:
             transfer = transfer_status.label
         elif status in (V.CANCELLED, V.REFUNDED):
             transfer = str(_l("Aucun"))
@@ -327,7 +338,7 @@ def sales_csv(vendor, start: dt.date | None, end: dt.date | None) -> str:
         writer.writerow(
             [
                 paid_at.astimezone(PARIS).strftime("%d/%m/%Y"),
-                f"C-{group_id:06d}-{vo_id}",
+                order_reference(group_id, vo_id),
                 invoice_number or "",
                 status.label,
                 euros(total),

@@ -69,6 +69,10 @@ def _seller(vendor) -> dict:
 
 
 def _buyer(vendor_order: VendorOrder) -> dict:
+    if vendor_order.order_group is None:
+        from marketplace.shop.pro_orders import buyer_identity
+
+        return buyer_identity(vendor_order)
     group = vendor_order.order_group
     return {
         "name": group.contact_name,

@@ -84,6 +84,31 @@ class DocumentKind(enum.Enum):
     CREDIT_NOTE = "credit_note"
 
 
+class PaymentMethod(enum.Enum):
+    """How a vendor order is paid: by card at checkout, or on invoice by bank transfer
+    (professional orders born from an accepted quote)."""
+
+    CARD = "card"
+    INVOICE = "invoice"
+
+    @property
+    def label(self) -> str:
+        return str(PAYMENT_METHOD_LABELS[self])
+
+
+PAYMENT_METHOD_LABELS = {
+    PaymentMethod.CARD: _l("Carte bancaire"),
+    PaymentMethod.INVOICE: _l("Sur facture, par virement"),
+}
+
+
+def order_reference(order_group_id: int | None, vendor_order_id: int | None) -> str:
+    """``C-000042-7`` for a part of a consumer's checkout, ``BC-000007`` for a professional order."""
+    if order_group_id is None:
+        return f"BC-{vendor_order_id or 0:06d}"
+    return f"C-{order_group_id:06d}-{vendor_order_id}"
+
+
 # ---------------------------------------------------------------- cart
 
 
@@ -167,13 +192,22 @@ class OrderGroup(TimestampMixin, Base):
 
 
 class VendorOrder(TimestampMixin, Base):
-    """The part of an order group that one vendor fulfils and invoices."""
+    """The part of an order group that one vendor fulfils and invoices.
+
+    A professional order (bon de commande) is a vendor order without an order
+    group: it comes from a buyer organisation's accepted quote, is paid on
+    invoice by bank transfer (``payment_method`` invoice) and goes through the
+    same fulfilment statuses. See ``marketplace.shop.pro_orders``.
+    """
 
     __tablename__ = "vendor_order"
     __table_args__ = (sa.UniqueConstraint("order_group_id", "vendor_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    order_group_id: Mapped[int] = mapped_column(sa.ForeignKey("order_group.id", ondelete="CASCADE"), index=True)
+    # None for a professional order (no consumer checkout).
+    order_group_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("order_group.id", ondelete="CASCADE"), index=True
+    )
     vendor_id: Mapped[int] = mapped_column(sa.ForeignKey("vendor.id", ondelete="RESTRICT"), index=True)
     status: Mapped[VendorOrderStatus] = mapped_column(
         str_enum(VendorOrderStatus), default=VendorOrderStatus.PENDING_PAYMENT, index=True
@@ -195,9 +229,23 @@ class VendorOrder(TimestampMixin, Base):
     completed_at: Mapped[dt.datetime | None]
     cancelled_at: Mapped[dt.datetime | None]
     refunded_at: Mapped[dt.datetime | None]
+    payment_method: Mapped[PaymentMethod] = mapped_column(
+        str_enum(PaymentMethod), default=PaymentMethod.CARD, server_default=PaymentMethod.CARD.value
+    )
+    # Professional orders only: the buyer organisation, who ordered, where, and the payment term.
+    buyer_organisation_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("buyer_organisation.id", ondelete="RESTRICT"), index=True
+    )
+    ordered_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    buyer_reference: Mapped[str | None] = mapped_column(sa.String(60))
+    delivery_place: Mapped[str | None] = mapped_column(sa.String(300))
+    payment_term_days: Mapped[int | None]
+    payment_due_on: Mapped[dt.date | None] = mapped_column(sa.Date)
 
-    order_group: Mapped[OrderGroup] = relationship(back_populates="vendor_orders")
+    order_group: Mapped[OrderGroup | None] = relationship(back_populates="vendor_orders")
     vendor = relationship("Vendor")
+    buyer_organisation = relationship("BuyerOrganisation")
+    ordered_by = relationship("User", foreign_keys=[ordered_by_id])
     lines: Mapped[list[OrderLine]] = relationship(
         back_populates="vendor_order", cascade="all, delete-orphan", order_by="OrderLine.id"
     )
@@ -208,11 +256,60 @@ class VendorOrder(TimestampMixin, Base):
 
     @property
     def reference(self) -> str:
-        return f"C-{self.order_group_id:06d}-{self.id}"
+        return order_reference(self.order_group_id, self.id)
+
+    @property
+    def commission_due_cents(self) -> int:
+        """The commission is due on what the consumer keeps: none on a cancelled or fully refunded order."""
+        if self.status is VendorOrderStatus.CANCELLED or self.refunded_cents >= self.total_cents:
+            return 0
+        return self.commission_cents
 
     @property
     def net_to_vendor_cents(self) -> int:
-        return self.total_cents - self.commission_cents
+        """What the structure receives: the total, less refunds and the commission due."""
+        if self.status is VendorOrderStatus.CANCELLED:
+            return 0
+        return max(self.total_cents - self.refunded_cents - self.commission_due_cents, 0)
+
+    @property
+    def is_invoice_order(self) -> bool:
+        """A professional order, paid on invoice by bank transfer (no card payment, no transfer)."""
+        return self.payment_method is PaymentMethod.INVOICE
+
+    @property
+    def status_label(self) -> str:
+        """The status as the parties read it: a professional order is confirmed, not paid, at first."""
+        if self.is_invoice_order and self.status is VendorOrderStatus.PAID:
+            return str(_l("Confirmée, à préparer"))
+        return self.status.label
+
+    @property
+    def contact_name(self) -> str:
+        if self.order_group is not None:
+            return self.order_group.contact_name
+        names = [getattr(self.buyer_organisation, "name", None), getattr(self.ordered_by, "name", None)]
+        return " — ".join(n for n in names if n)
+
+    @property
+    def contact_email(self) -> str | None:
+        if self.order_group is not None:
+            return self.order_group.contact_email
+        return getattr(self.ordered_by, "email", None)
+
+    @property
+    def contact_phone(self) -> str | None:
+        if self.order_group is not None:
+            return self.order_group.contact_phone
+        return getattr(self.ordered_by, "phone", None)
+
+    @property
+    def delivery_address(self) -> str:
+        if self.order_group is None:
+            return self.delivery_place or ""
+        group = self.order_group
+        town = " ".join(p for p in [group.postal_code, group.city] if p)
+        return ", ".join(p for p in [group.address_line, town] if p)
 
     def __repr__(self) -> str:
         return f"<VendorOrder {self.id} vendor={self.vendor_id} {self.status.value}>"
@@ -233,6 +330,9 @@ class OrderLine(Base):
     quantity: Mapped[int]
     total_cents: Mapped[int]
     delivered: Mapped[bool] = mapped_column(default=False)
+    # Professional orders are priced excluding VAT: unit price and line total HT.
+    unit_net_cents: Mapped[int | None]
+    net_cents: Mapped[int | None]
 
     vendor_order: Mapped[VendorOrder] = relationship(back_populates="lines")
 

@@ -8,6 +8,10 @@ ready_for_pickup | shipped → completed; paid → cancelled (by the consumer,
 before preparation); paid | preparing | ready_for_pickup → cancelled (by the
 vendor, with a reason); a cancelled paid part is refunded → refunded.
 
+A professional order (paid on invoice, see ``pro_orders``) enters at paid
+("confirmed"), goes through the same fulfilment steps, gets its invoice at
+completion and is never refunded nor transferred: no card payment is involved.
+
 Every transition refuses illegal moves with an OrderError, writes an audit
 event and queues the e-mail to the party concerned, in the caller's
 transaction.
@@ -18,6 +22,7 @@ import logging
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import selectinload
 
 from marketplace.core.audit import record_event
 from marketplace.core.clock import now_utc
@@ -31,6 +36,7 @@ from marketplace.shop.models import (
     Fulfilment,
     OrderGroup,
     OrderGroupStatus,
+    PaymentMethod,
     VendorOrder,
     VendorOrderStatus,
 )
@@ -84,6 +90,16 @@ def _email_consumer(group: OrderGroup, subject, template: str, **context) -> Non
         email_user(group.consumer, subject, f"shop/{template}", group=group, **context)
     elif group.contact_email:
         queue_email(group.contact_email, subject, f"shop/{template}", group=group, user=None, **context)
+
+
+def _email_buyer(vendor_order: VendorOrder, subject, template: str, **context) -> None:
+    """The consumer of a checkout's part, or the buyer organisation of a professional order."""
+    if vendor_order.order_group is None:
+        from marketplace.shop import pro_orders
+
+        pro_orders.email_buyer(vendor_order, subject, template, **context)
+        return
+    _email_consumer(vendor_order.order_group, subject, template, vendor_order=vendor_order, **context)
 
 
 def _set_vendor_status(vendor_order: VendorOrder, new: VendorOrderStatus, actor, action: str, data=None) -> None:
@@ -216,7 +232,7 @@ def _advance(vendor_order: VendorOrder, actor, new_status, action: str, stamp: s
     """A fulfilment step: timestamp, status with its audit event, e-mail to the consumer."""
     setattr(vendor_order, stamp, now_utc())
     _set_vendor_status(vendor_order, new_status, actor, action)
-    _email_consumer(vendor_order.order_group, subject, "consumer_status", vendor_order=vendor_order)
+    _email_buyer(vendor_order, subject, "consumer_status")
     db.session.flush()
     return vendor_order
 
@@ -260,6 +276,13 @@ def complete(vendor_order: VendorOrder, actor=None) -> VendorOrder:
 
     vendor_order.completed_at = now_utc()
     _set_vendor_status(vendor_order, V.COMPLETED, actor, "completed")
+    if vendor_order.is_invoice_order:
+        # Paid by the buyer's bank transfer, not through the platform: no transfer to make.
+        from marketplace.shop import pro_orders
+
+        pro_orders.invoice_on_completion(vendor_order, actor)
+        db.session.flush()
+        return vendor_order
     try:
         payments.transfer_for(vendor_order)
     except payments.PaymentError as error:
@@ -337,12 +360,12 @@ def cancel_by_vendor(vendor_order: VendorOrder, reason: str, actor=None) -> Vend
     _set_vendor_status(vendor_order, V.CANCELLED, actor, "cancelled_by_vendor", {"reason": reason})
     _restore_stock(vendor_order)
     db.session.flush()
-    _refund(vendor_order)
-    _email_consumer(
-        vendor_order.order_group,
+    if not vendor_order.is_invoice_order:  # an order on invoice is invoiced at completion: nothing was paid
+        _refund(vendor_order)
+    _email_buyer(
+        vendor_order,
         _l("%(vendor)s a annulé votre commande", vendor=vendor_order.vendor.name),
         "consumer_cancelled_by_vendor",
-        vendor_order=vendor_order,
     )
     db.session.flush()
     return vendor_order
@@ -406,15 +429,26 @@ def order_groups_of(user, page: int = 1, per_page: int = 10):
             sa.or_(OrderGroup.status != G.CANCELLED, OrderGroup.paid_at.is_not(None)),
         )
         .order_by(OrderGroup.created_at.desc(), OrderGroup.id.desc())
+        .options(selectinload(OrderGroup.vendor_orders).selectinload(VendorOrder.vendor))
     )
     return paginate(db.session, stmt, page=page, per_page=per_page)
+
+
+def _orders_of_vendor():
+    """The vendor's orders: not the checkouts still waiting for payment, nor those never paid
+    (abandoned, expired, declined), which the vendor was never told about."""
+    never_paid = sa.and_(VendorOrder.status == V.CANCELLED, VendorOrder.paid_at.is_(None),
+                         VendorOrder.payment_method == PaymentMethod.CARD)
+    return sa.and_(VendorOrder.status != V.PENDING_PAYMENT, sa.not_(never_paid))
 
 
 def vendor_orders_of(vendor, status: VendorOrderStatus | None = None, page: int = 1, per_page: int = 20):
     from marketplace.core.pagination import paginate
 
-    stmt = sa.select(VendorOrder).where(
-        VendorOrder.vendor_id == vendor.id, VendorOrder.status != V.PENDING_PAYMENT
+    stmt = (
+        sa.select(VendorOrder)
+        .where(VendorOrder.vendor_id == vendor.id, _orders_of_vendor())
+        .options(selectinload(VendorOrder.order_group))
     )
     if status is not None:
         stmt = stmt.where(VendorOrder.status == status)
@@ -425,7 +459,7 @@ def vendor_orders_of(vendor, status: VendorOrderStatus | None = None, page: int 
 def vendor_order_counts(vendor) -> dict[VendorOrderStatus, int]:
     rows = db.session.execute(
         sa.select(VendorOrder.status, sa.func.count())
-        .where(VendorOrder.vendor_id == vendor.id)
+        .where(VendorOrder.vendor_id == vendor.id, _orders_of_vendor())
         .group_by(VendorOrder.status)
     ).all()
     return {status: count for status, count in rows}

@@ -28,8 +28,28 @@ def can_manage_vendor_order(user, vendor_order: VendorOrder) -> bool:
     return vendor_order is not None and can_manage_vendor(user, vendor_order.vendor)
 
 
+def is_buyer_of(user, vendor_order: VendorOrder) -> bool:
+    """A member of the buyer organisation of a professional order."""
+    from marketplace.accounts.permissions import is_buyer_member
+
+    return (
+        vendor_order is not None
+        and vendor_order.buyer_organisation_id is not None
+        and is_buyer_member(user, vendor_order.buyer_organisation)
+    )
+
+
+def can_view_pro_order(user, vendor_order: VendorOrder) -> bool:
+    """A professional order: its buyer organisation's members, and administrators."""
+    return vendor_order is not None and vendor_order.is_invoice_order and (is_buyer_of(user, vendor_order) or _is_admin(user))
+
+
 def can_view_vendor_order(user, vendor_order: VendorOrder) -> bool:
-    return can_manage_vendor_order(user, vendor_order) or is_consumer_of(user, vendor_order.order_group)
+    return (
+        can_manage_vendor_order(user, vendor_order)
+        or is_consumer_of(user, vendor_order.order_group)
+        or is_buyer_of(user, vendor_order)
+    )
 
 
 def can_view_fiscal_document(user, vendor_order: VendorOrder) -> bool:

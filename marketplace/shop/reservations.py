@@ -164,14 +164,22 @@ def expired_groups(now: dt.datetime | None = None) -> list[OrderGroup]:
 def release_expired(now: dt.datetime | None = None) -> int:
     """Cancel unpaid checkouts whose reservations have expired and give their units back.
 
-    Returns the number of order groups dealt with.
+    A checkout may have been paid although its webhook never arrived: the payment service is
+    asked first (and closes a session still open), and applies what it says. A paid one is
+    marked paid, its units sold; one it cannot settle (unreachable, payment still processing)
+    keeps its units until a later run. Returns the number of order groups released.
     """
+    from marketplace.payments import reconcile
     from marketplace.shop.models import OrderGroupStatus
     from marketplace.shop.orders import expire_checkout
 
-    count = 0
+    unpaid = [group for group in expired_groups(now) if group.status is OrderGroupStatus.PENDING_PAYMENT]
+    settled = reconcile.settle_groups(unpaid, close_if_open=True)
+    count = sum(1 for outcome in settled.values() if outcome == "expired")
     for group in expired_groups(now):
         if group.status is OrderGroupStatus.PENDING_PAYMENT:
+            if group.id in settled:
+                continue
             expire_checkout(group)
         else:
             release(group)

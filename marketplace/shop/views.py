@@ -13,12 +13,21 @@ from marketplace.core.pagination import page_arg
 from marketplace.core.permissions import public, requires
 from marketplace.core.urls import safe_next
 from marketplace.extensions import db
+from marketplace.payments import reconcile
+from marketplace.payments import services as payments
 from marketplace.shop import cart as carts
 from marketplace.shop import checkout as checkouts
 from marketplace.shop import orders
 from marketplace.shop.errors import PaymentPageUnavailable, ShopError
 from marketplace.shop.forms import AddToCartForm, CheckoutForm, QuantityForm, VendorCancelForm
-from marketplace.shop.models import CreditNote, Invoice, OrderGroup, VendorOrder, VendorOrderStatus
+from marketplace.shop.models import (
+    CreditNote,
+    Invoice,
+    OrderGroup,
+    OrderGroupStatus,
+    VendorOrder,
+    VendorOrderStatus,
+)
 from marketplace.shop.permissions import (
     can_manage_vendor_order,
     can_view_fiscal_document,
@@ -30,7 +39,7 @@ from marketplace.vendors.permissions import can_manage_vendor
 
 bp = Blueprint("shop", __name__)
 
-CART_TOKEN = "cart_token"  # noqa: S105 (a session key, not a secret)
+CART_TOKEN = "cart_token"  # noqa: S105 (a session key, not a secret)  # nosec B105
 
 
 # ---------------------------------------------------------------- helpers
@@ -156,6 +165,7 @@ def checkout():
         flash(_("Votre panier est vide."), "info")
         return redirect(url_for("shop.cart"))
     form = CheckoutForm()
+    payment_error = None
     if request.method == "GET":
         form.contact_name.data = current_user.display_name
         form.contact_email.data = current_user.email
@@ -184,18 +194,19 @@ def checkout():
                     success_url=url_for("shop.checkout_success", _external=True) + "?session_id={CHECKOUT_SESSION_ID}",
                     cancel_url=url_for("shop.checkout_cancel", _external=True) + "?session_id={CHECKOUT_SESSION_ID}",
                 )
+            except PaymentPageUnavailable as error:
+                # Recorded (order cancelled, stock released); the form itself was right.
+                db.session.commit()
+                payment_error = str(error.message)
+                summary = checkouts.checkout_summary(current_user, _cart(), chosen)
             except ShopError as error:
-                # A payment failure is recorded (order cancelled, stock released); other refusals are not.
-                if isinstance(error, PaymentPageUnavailable):
-                    db.session.commit()
-                else:
-                    db.session.rollback()
+                db.session.rollback()
                 attach_error(form, error)
                 summary = checkouts.checkout_summary(current_user, _cart(), chosen)
             else:
                 db.session.commit()
                 return redirect(url, code=303)
-    return render_template("shop/checkout.html", form=form, summary=summary), (
+    return render_template("shop/checkout.html", form=form, summary=summary, payment_error=payment_error), (
         422 if request.method == "POST" else 200
     )
 
@@ -211,6 +222,11 @@ def _group_from_session_arg() -> OrderGroup:
 @requires("account")
 def checkout_success():
     group = _group_from_session_arg()
+    if group.status is OrderGroupStatus.PENDING_PAYMENT:
+        # The webhook may be late or lost: ask the payment service, apply what it says.
+        reconcile.settle_groups([group])
+        db.session.commit()
+        group = _group_from_session_arg()
     return render_template("shop/success.html", group=group)
 
 
@@ -316,14 +332,16 @@ def vendor_orders(vendor_id: int):
 def vendor_order(vendor_id: int, vendor_order_id: int):
     vendor = _managed_vendor(vendor_id)
     vendor_order = _managed_vendor_order(vendor, vendor_order_id)
-    return render_template("shop/vendor_order.html", vendor=vendor, vendor_order=vendor_order, form=ConfirmForm())
+    transfer = payments.transfers_by_vendor_order([vendor_order.id]).get(vendor_order.id)
+    return render_template("shop/vendor_order.html", vendor=vendor, vendor_order=vendor_order, form=ConfirmForm(),
+                           transfer=transfer)
 
 
 TRANSITIONS = {
     "preparing": (orders.mark_preparing, _l("Commande passée en préparation.")),
     "ready": (orders.mark_ready, _l("Le client est prévenu que sa commande est prête à retirer.")),
     "shipped": (orders.mark_shipped, _l("Le client est prévenu que sa commande est expédiée.")),
-    "completed": (orders.complete, _l("Commande terminée : le virement de votre part est lancé.")),
+    "completed": (orders.complete, None),
 }
 
 
@@ -337,7 +355,11 @@ def vendor_order_status(vendor_id: int, vendor_order_id: int):
     if not form.validate() or action is None:
         abort(400)
     transition, message = action
-    perform(lambda: transition(vendor_order, actor=current_user), ShopError, str(message))
+    if transition is orders.complete and vendor_order.is_invoice_order:
+        message = _l("Commande terminée : la facture est émise et envoyée à l'acheteur, payable par virement.")
+    done = perform(lambda: transition(vendor_order, actor=current_user), ShopError, str(message) if message else None)
+    if done and message is None:  # a card order completed: where the vendor's transfer stands
+        flash(payments.payout_notice(vendor_order), "success")
     return redirect(url_for("shop.vendor_order", vendor_id=vendor.id, vendor_order_id=vendor_order.id))
 
 
@@ -380,3 +402,7 @@ def credit_note(credit_note_id: int):
     if document is None or not can_view_fiscal_document(current_user, document.vendor_order):
         abort(404)
     return render_template("shop/invoice.html", document=document, credit_note=True)
+
+
+# Professional orders (paid on invoice), on the same blueprint.
+from marketplace.shop import pro_views  # noqa: E402, F401

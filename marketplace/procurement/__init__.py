@@ -1,0 +1,1 @@
+"""Professional purchasing: quote requests, calls for tenders, bids and groupements."""

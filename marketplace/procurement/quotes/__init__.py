@@ -1,0 +1,1 @@
+"""Quote requests (demandes de devis), quotes and professional orders."""

@@ -1,0 +1,1 @@
+"""Calls for tenders (appels d'offres): lots, award criteria, reservation, Q&A, alerts."""

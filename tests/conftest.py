@@ -32,6 +32,7 @@ def app(tmp_path_factory):
             "DATABASE_URL": _database_url(tmp_path_factory),
             "UPLOAD_DIR": str(instance / "uploads"),
             "SEARCH_INDEX_DIR": str(instance / "search-index"),
+            "STRIPE_SIMULATOR_STATE": str(instance / "stripe-simulator.sqlite3"),
             "SERVER_NAME": "localhost",
         }
     )
@@ -54,8 +55,14 @@ def app(tmp_path_factory):
 
 
 @pytest.fixture
-def db(app):
-    """The database, inside a transaction rolled back after the test."""
+def db(app, tmp_path, monkeypatch):
+    """The database, inside a transaction rolled back after the test.
+
+    Each test also has its own (missing) search index, built from its data by
+    the first search; the test's commits are indexed after it.
+    """
+    monkeypatch.setitem(app.config, "SEARCH_INDEX_DIR", str(tmp_path / "search-index"))
+    app.extensions.pop("search_backend", None)
     with app.app_context():
         connection = _db.engine.connect()
         outer = connection.begin()

@@ -2,15 +2,36 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 _frozen: dt.datetime | None = None
+# Outside production, a served app may read a shift of its clock from a file
+# (CLOCK_OFFSET_FILE: a number of seconds), so that a browser test can let a
+# deadline pass without waiting for it.
+_offset_file: Path | None = None
 
 
 def now_utc() -> dt.datetime:
     """The current time, timezone-aware, in UTC."""
     if _frozen is not None:
         return _frozen
-    return dt.datetime.now(dt.UTC)
+    now = dt.datetime.now(dt.UTC)
+    if _offset_file is not None:
+        now += dt.timedelta(seconds=_read_offset(_offset_file))
+    return now
+
+
+def _read_offset(path: Path) -> float:
+    try:
+        return float(path.read_text().strip() or 0)
+    except (OSError, ValueError):
+        return 0.0
+
+
+def use_offset_file(path: str | Path | None) -> None:
+    """Shift the clock by the number of seconds written in ``path`` (None: no shift)."""
+    global _offset_file
+    _offset_file = Path(path) if path else None
 
 
 def today_utc() -> dt.date:

@@ -1,4 +1,4 @@
-"""Commands: the local Stripe simulator, and retrying transfers left pending."""
+"""Commands: the local Stripe simulator, retrying transfers left pending, reconciling checkouts."""
 from __future__ import annotations
 
 import click
@@ -20,12 +20,37 @@ def retry_transfers() -> None:
     click.echo(f"transfers made: {paid}")
 
 
+@payments_cli.command("reconcile")
+def reconcile_command() -> None:
+    """Ask Stripe about the checkouts still unsettled here (lost webhooks) and apply their outcome.
+
+    Safe to run from cron every few minutes: what is already applied is not applied again.
+    """
+    from marketplace.payments.reconcile import reconcile_due
+
+    summary = reconcile_due()
+    details = ", ".join(f"{outcome}: {count}" for outcome, count in sorted(summary.items()))
+    click.echo(f"checkout sessions checked: {summary.total()}" + (f" ({details})" if details else ""))
+
+
 @click.command("stripe-simulator")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=None, type=int, help="Port (default: the one in STRIPE_API_BASE, else 12111).")
 @click.option("--webhook-url", default=None, help="Where to deliver webhooks (default: PLATFORM_URL/webhooks/stripe).")
+@click.option("--state", "state_path", default=None,
+              help="SQLite file of its objects (default: STRIPE_SIMULATOR_STATE, else "
+                   "instance/stripe-simulator.sqlite3); ':memory:' forgets them when it stops.")
+@click.option("--fault", "faults", multiple=True, metavar="KIND[:COUNT][@[METHOD ]PATH]",
+              help="Make API calls fail: 'error' answers 500, 'hang' never answers; for COUNT calls "
+                   "(default: all), to the endpoints under PATH (default: any). Repeatable. "
+                   "Example: --fault error:2@/v1/checkout/sessions")
+@click.option("--hang-seconds", default=30.0, show_default=True, type=float,
+              help="How long a 'hang' fault holds a call before answering 500.")
+@click.option("--webhook-repeat", default=1, show_default=True, type=click.IntRange(min=1),
+              help="Deliver each webhook event this many times.")
 @with_appcontext
-def stripe_simulator_command(host: str, port: int | None, webhook_url: str | None) -> None:
+def stripe_simulator_command(host: str, port: int | None, webhook_url: str | None, state_path: str | None,
+                             faults: tuple[str, ...], hang_seconds: float, webhook_repeat: int) -> None:
     """Run the local Stripe-compatible simulator (development only)."""
     from urllib.parse import urlsplit
 
@@ -33,19 +58,31 @@ def stripe_simulator_command(host: str, port: int | None, webhook_url: str | Non
 
     from marketplace.payments import services
     from marketplace.payments.simulator import DEFAULT_PORT, create_simulator_app
+    from marketplace.payments.simulator.faults import parse_fault
 
     config = current_app.config
     if config["ENV_NAME"] == "production":
         raise click.ClickException("The Stripe simulator refuses to run in production.")
+    try:
+        parsed = [parse_fault(spec, hang_seconds) for spec in faults]
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--fault") from None
     if port is None:
         port = urlsplit(services.api_base(config) or "").port or DEFAULT_PORT
     webhook_url = webhook_url or config["PLATFORM_URL"].rstrip("/") + "/webhooks/stripe"
+    state_path = state_path or services.simulator_state_path()
     simulator = create_simulator_app(
         webhook_url=webhook_url,
         webhook_secret=services.webhook_secret(config),
         public_url=f"http://{host}:{port}",
+        state_path=state_path,
+        faults=parsed,
+        webhook_repeat=webhook_repeat,
     )
-    click.echo(f"Stripe simulator on http://{host}:{port}, webhooks to {webhook_url}")
+    click.echo(f"Stripe simulator on http://{host}:{port}, webhooks to {webhook_url}, objects in {state_path}")
+    for fault in parsed:
+        click.echo(f"  fault: {fault.kind} on {fault.method or 'any'} {fault.path or '/v1/*'}"
+                   f" ({'every call' if fault.remaining is None else f'{fault.remaining} call(s)'})")
     _expire_sessions_every_minute(simulator)
     run_simple(host, port, simulator, threaded=True, use_reloader=False)
 

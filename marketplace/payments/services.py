@@ -11,12 +11,17 @@ enabled yet keep their transfers pending; they are made once Stripe reports
 
 This module and ``webhooks.py`` are the only places that import ``stripe``.
 Without ``STRIPE_SECRET_KEY`` stripe-python talks to the local simulator
-(``STRIPE_API_BASE``, default http://127.0.0.1:12111) over plain HTTP.
+(``STRIPE_API_BASE``, default http://127.0.0.1:12111) over plain HTTP. Every
+call has a short timeout (``STRIPE_TIMEOUT_SECONDS``, 5 s) and is retried at
+most ``STRIPE_MAX_NETWORK_RETRIES`` times (1; stripe-python retries
+connection errors, timeouts, 409 and 5xx answers, with an idempotency key).
 """
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
+from pathlib import Path
 
 import sqlalchemy as sa
 import stripe
@@ -30,10 +35,13 @@ from marketplace.extensions import db
 from marketplace.payments.models import Payment, PaymentStatus, Refund, Transfer, TransferStatus
 
 log = logging.getLogger(__name__)
+# stripe-python logs every request at INFO; our own log says what failed.
+logging.getLogger("stripe").setLevel(logging.WARNING)
 
 SIMULATOR_API_BASE = "http://127.0.0.1:12111"
-SIMULATOR_SECRET_KEY = "sk_test_simulateur_local"  # noqa: S105  (local simulator only)
-SIMULATOR_WEBHOOK_SECRET = "whsec_simulateur_local"  # noqa: S105  (local simulator only)
+SIMULATOR_SECRET_KEY = "sk_test_simulateur_local"  # noqa: S105  (local simulator only)  # nosec B105
+SIMULATOR_WEBHOOK_SECRET = "whsec_simulateur_local"  # noqa: S105  (local simulator only)  # nosec B105
+SIMULATOR_STATE_FILE = "stripe-simulator.sqlite3"
 CHECKOUT_LIFETIME = dt.timedelta(minutes=30)
 CURRENCY = "eur"
 
@@ -70,6 +78,26 @@ def api_base(config=None) -> str | None:
     return SIMULATOR_API_BASE if uses_simulator(config) else None
 
 
+def simulator_state_path(config=None) -> str:
+    """The SQLite file where the local Stripe simulator keeps its objects.
+
+    ``STRIPE_SIMULATOR_STATE`` if set; otherwise a file in the instance folder that
+    follows the database, so that two databases (the SQLite demo, a PostgreSQL one)
+    never share their payments: ``stripe-simulator.sqlite3`` for the default
+    database, ``stripe-simulator-<hash of DATABASE_URL>.sqlite3`` for another.
+    """
+    config = config or current_app.config
+    if config.get("STRIPE_SIMULATOR_STATE"):
+        return config["STRIPE_SIMULATOR_STATE"]
+    instance = Path(current_app.instance_path)
+    default_database = f"sqlite:///{instance / 'marketplace.db'}"
+    database = config.get("DATABASE_URL") or default_database
+    if database == default_database:
+        return str(instance / SIMULATOR_STATE_FILE)
+    digest = hashlib.sha256(database.encode()).hexdigest()[:12]
+    return str(instance / SIMULATOR_STATE_FILE.replace(".sqlite3", f"-{digest}.sqlite3"))
+
+
 def webhook_secret(config=None) -> str:
     config = config or current_app.config
     if config.get("STRIPE_WEBHOOK_SECRET"):
@@ -84,7 +112,7 @@ def stripe_client() -> stripe.StripeClient:
     config = current_app.config
     key = config.get("STRIPE_SECRET_KEY") or SIMULATOR_SECRET_KEY
     base = api_base(config)
-    timeout = float(config.get("STRIPE_TIMEOUT_SECONDS", 10))
+    timeout = float(config.get("STRIPE_TIMEOUT_SECONDS", 5))
     retries = int(config.get("STRIPE_MAX_NETWORK_RETRIES", 1))
     signature = (key, base, timeout, retries)
     cache = current_app.extensions.setdefault("stripe_clients", {})
@@ -225,14 +253,35 @@ def expire_checkout_session(order_group) -> None:
     payment = payment_for_group(order_group.id)
     if payment is None or payment.status != PaymentStatus.OPEN:
         return
+    _expire_at_stripe(payment.checkout_session_id)
+
+
+def _expire_at_stripe(checkout_session_id: str):
+    """Expire the session at Stripe; its new state, or None if it was no longer open there."""
     try:
-        stripe_client().v1.checkout.sessions.expire(
-            payment.checkout_session_id, options={"idempotency_key": f"expire-{payment.checkout_session_id}"}
+        return stripe_client().v1.checkout.sessions.expire(
+            checkout_session_id, options={"idempotency_key": f"expire-{checkout_session_id}"}
         )
     except stripe.InvalidRequestError as exc:  # already completed or expired at Stripe
-        log.info("checkout session %s not expired: %s", payment.checkout_session_id, exc)
+        log.info("checkout session %s not expired: %s", checkout_session_id, exc)
+        return None
     except stripe.StripeError as exc:
         raise PaymentUnavailable() from exc
+
+
+def fetch_checkout_session(checkout_session_id: str, close_if_open: bool = False) -> dict:
+    """The Checkout Session as Stripe has it now, as a webhook's ``data.object`` (nothing written).
+
+    ``close_if_open``: a session still open at Stripe is expired there first (its expiry time has
+    passed here), so that it can no longer be paid once its stock is released; one completed
+    meanwhile is read again. Raises PaymentUnavailable when Stripe fails or does not know it.
+    """
+    retrieve = stripe_client().v1.checkout.sessions.retrieve
+    session = _call("checkout.sessions.retrieve", retrieve, checkout_session_id)
+    if close_if_open and session.status == "open":
+        session = _expire_at_stripe(checkout_session_id) or _call("checkout.sessions.retrieve", retrieve,
+                                                                   checkout_session_id)
+    return session.to_dict()
 
 
 # ----------------------------------------------------------------- transfers
@@ -487,6 +536,24 @@ def vendor_order_references(vendor_order_ids: list[int]) -> dict[int, str]:
 
     rows = db.session.scalars(sa.select(VendorOrder).where(VendorOrder.id.in_(vendor_order_ids))).all()
     return {vo.id: getattr(vo, "reference", f"#{vo.id}") for vo in rows}
+
+
+def payout_notice(vendor_order) -> str:
+    """What the vendor reads once its order is completed: where its share stands."""
+    from marketplace.core.money import format_money
+
+    transfer = transfers_by_vendor_order([vendor_order.id]).get(vendor_order.id)
+    if transfer is None:
+        return str(_l("Commande terminée."))
+    amount = format_money(transfer.amount_cents)
+    if transfer.status == TransferStatus.PAID:
+        return str(_l("Commande terminée : votre part de %(amount)s vous est versée.", amount=amount))
+    vendor = _vendor(transfer.vendor_id)
+    if vendor is None or not vendor.stripe_account_id or not vendor.payouts_enabled:
+        return str(_l("Commande terminée. Votre part de %(amount)s vous sera versée dès que votre compte de "
+                      "versement sera actif (Espace fournisseur → Versements).", amount=amount))
+    return str(_l("Commande terminée. Le versement de votre part (%(amount)s) n'a pas pu être fait pour le "
+                  "moment : il sera relancé.", amount=amount))
 
 
 def transfers_by_vendor_order(vendor_order_ids) -> dict[int, Transfer]:

@@ -7,6 +7,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from marketplace.core import security
 from marketplace.core.forms import ConfirmForm
 from marketplace.core.pagination import page_arg, paginate
 from marketplace.core.permissions import public, requires
@@ -17,6 +18,19 @@ from marketplace.payments.permissions import can_manage_payouts, can_view_paymen
 
 log = logging.getLogger(__name__)
 bp = Blueprint("payments", __name__)
+
+# Stripe's hosted pages, where the checkout and payout forms end (after a redirect).
+STRIPE_PAGE_ORIGINS = ("https://checkout.stripe.com", "https://connect.stripe.com")
+
+
+def _payment_page_origins(config) -> list[str | None]:
+    """Origins the checkout and onboarding forms redirect to: Stripe's, or the simulator's."""
+    return [*STRIPE_PAGE_ORIGINS, security.origin_of(services.api_base(config))]
+
+
+@bp.record_once
+def _allow_payment_pages(state) -> None:
+    security.allow_form_action(state.app, _payment_page_origins)
 
 
 @bp.post("/webhooks/stripe")

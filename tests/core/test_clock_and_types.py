@@ -18,6 +18,19 @@ def test_clock_is_aware_and_movable():
     assert clock.now_utc().year >= 2026
 
 
+def test_clock_offset_file_shifts_the_real_clock(tmp_path):
+    offset = tmp_path / "clock-offset"
+    clock.use_offset_file(offset)
+    try:
+        before = dt.datetime.now(dt.UTC)
+        assert before <= clock.now_utc() < before + dt.timedelta(minutes=1)  # no file yet: no shift
+        offset.write_text("7200")
+        assert clock.now_utc() >= before + dt.timedelta(hours=2)
+    finally:
+        clock.use_offset_file(None)
+    assert clock.now_utc() < before + dt.timedelta(hours=1)
+
+
 def test_clock_refuses_naive_datetimes():
     with pytest.raises(ValueError):
         clock.freeze(dt.datetime(2026, 3, 1))

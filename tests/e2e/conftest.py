@@ -1,6 +1,7 @@
 """Browser tests: the real app served over HTTP, driven by Debian's chromium."""
 from __future__ import annotations
 
+import datetime as dt
 import os
 import socket
 import subprocess
@@ -60,6 +61,26 @@ def _wait_for(url: str, process: subprocess.Popen, workdir: Path) -> None:
     raise RuntimeError(f"{url} did not start:\n" + (workdir / "server.log").read_text())
 
 
+class LiveServer(str):
+    """The base URL of the served app, which can also move that app's clock."""
+
+    def __new__(cls, url: str, offset_file: Path):
+        server = super().__new__(cls, url)
+        server.offset_file = offset_file
+        return server
+
+    def _offset(self) -> float:
+        return float(self.offset_file.read_text()) if self.offset_file.exists() else 0.0
+
+    def now(self) -> dt.datetime:
+        """The served app's current time."""
+        return dt.datetime.now(dt.UTC) + dt.timedelta(seconds=self._offset())
+
+    def shift_clock(self, delta: dt.timedelta) -> None:
+        """Move the served app's clock forward by ``delta`` (added to earlier shifts)."""
+        self.offset_file.write_text(str(self._offset() + delta.total_seconds()))
+
+
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
     """A served app with the demo data; yields its base URL."""
@@ -70,7 +91,11 @@ def live_server(tmp_path_factory):
         "DATABASE_URL": os.environ.get("E2E_DATABASE_URL") or f"sqlite:///{workdir / 'live.db'}",
         "UPLOAD_DIR": str(workdir / "uploads"),
         "SEARCH_INDEX_DIR": str(workdir / "search-index"),
+        # seed-demo writes the demo's payments there, and the simulator serves them
+        "STRIPE_SIMULATOR_STATE": str(workdir / "stripe-simulator.sqlite3"),
         "RATELIMIT_ENABLED": "false",
+        # a test lets a deadline pass by writing a number of seconds here (see `shift_clock`)
+        "CLOCK_OFFSET_FILE": str(workdir / "clock-offset"),
     }
     _flask(env, "db", "upgrade")
     _flask(env, "seed-demo")
@@ -102,7 +127,7 @@ def live_server(tmp_path_factory):
         server.terminate()
         simulator.terminate()
         raise RuntimeError("the app did not start:\n" + (workdir / "server.log").read_text())
-    yield base
+    yield LiveServer(base, workdir / "clock-offset")
     for process in (server, simulator):
         process.terminate()
         process.wait(timeout=10)

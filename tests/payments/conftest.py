@@ -1,11 +1,12 @@
-"""Orders to pay, vendors with or without payouts, and simulator helpers."""
+"""Orders to pay (and paid), vendors with or without payouts, and simulator helpers."""
 from __future__ import annotations
 
 import pytest
 import requests
 
 from marketplace.core.money import percentage
-from marketplace.shop.models import VendorOrderStatus
+from marketplace.payments import services
+from marketplace.shop.models import OrderGroupStatus, VendorOrderStatus
 from tests.factories import (
     OfferFactory,
     OrderGroupFactory,
@@ -14,6 +15,7 @@ from tests.factories import (
     VendorMembershipFactory,
     VendorOrderFactory,
 )
+from tests.payments.support import simulator_file  # noqa: F401  (fixture)
 
 
 @pytest.fixture
@@ -86,3 +88,40 @@ def sim(stripe_simulator):
 
 def vendor_order_status(vendor_order) -> VendorOrderStatus:
     return vendor_order.status
+
+
+SUCCESS = "http://localhost/commande/merci?session_id={CHECKOUT_SESSION_ID}"
+CANCEL = "http://localhost/panier"
+
+
+@pytest.fixture
+def connected_vendor(db, sim, deliver_webhooks):
+    """``connected_vendor(payouts=True)``: a vendor with a Stripe Express account."""
+
+    def _make(payouts=True):
+        vendor = VendorMembershipFactory().vendor
+        services.start_onboarding(vendor, "http://localhost/retour", "http://localhost/relancer")
+        if payouts:
+            sim.complete_account(vendor.stripe_account_id)
+            deliver_webhooks("account.updated")
+        db.session.refresh(vendor)
+        assert vendor.payouts_enabled is payouts
+        return vendor
+
+    return _make
+
+
+@pytest.fixture
+def paid_order(db, make_order, sim, deliver_webhooks):
+    def _make(parts):
+        group = make_order(parts)
+        services.create_checkout_session(group, SUCCESS, CANCEL)
+        db.session.commit()
+        sim.pay(group.checkout_session_id)
+        deliver_webhooks("checkout.session.completed")
+        db.session.refresh(group)
+        assert group.status == OrderGroupStatus.PAID
+        return group
+
+    return _make
+

@@ -12,6 +12,7 @@ from marketplace.payments.models import Payment, PaymentStatus, Transfer, Transf
 from marketplace.shop.models import CreditNote, OrderGroup, OrderGroupStatus, VendorOrderStatus
 from marketplace.vendors.models import MemberRole
 from tests.factories import OfferFactory, UserFactory, VendorMembershipFactory
+from tests.payments.support import checkout_for_pickup
 
 
 def _path(url: str) -> str:
@@ -32,14 +33,7 @@ def test_two_vendor_purchase_through_the_hosted_page(client, db, login_as, sim, 
     deliver_webhooks("account.updated")
 
     login_as(consumer)
-    client.post("/panier/ajouter", data={"offer_id": offer_a.id, "quantity": 2})
-    client.post("/panier/ajouter", data={"offer_id": offer_b.id, "quantity": 1})
-    answer = client.post("/commande/validation", data={
-        "contact_name": "Camille Martin", "contact_email": consumer.email,
-        f"fulfilment-{vendor_a.id}": "pickup", f"fulfilment-{vendor_b.id}": "pickup",
-    })
-    assert answer.status_code in (302, 303)
-    hosted = answer.headers["Location"]
+    hosted = checkout_for_pickup(client, consumer, [(offer_a, 2), (offer_b, 1)])
     assert hosted.startswith(sim.url + "/checkout/cs_test_")
 
     declined = requests.post(hosted, data={"card": "4000 0000 0000 0002"}, timeout=5, allow_redirects=False)

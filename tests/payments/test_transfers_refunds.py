@@ -9,42 +9,9 @@ from marketplace.payments import services
 from marketplace.payments.models import Refund, Transfer, TransferStatus
 from marketplace.shop import orders
 from marketplace.shop.models import CreditNote, OrderGroupStatus, VendorOrderStatus
-from tests.factories import VendorMembershipFactory
 
 SUCCESS = "http://localhost/commande/merci?session_id={CHECKOUT_SESSION_ID}"
 CANCEL = "http://localhost/panier"
-
-
-@pytest.fixture
-def connected_vendor(db, sim, deliver_webhooks):
-    """``connected_vendor(payouts=True)``: a vendor with a Stripe Express account."""
-
-    def _make(payouts=True):
-        vendor = VendorMembershipFactory().vendor
-        services.start_onboarding(vendor, "http://localhost/retour", "http://localhost/relancer")
-        if payouts:
-            sim.complete_account(vendor.stripe_account_id)
-            deliver_webhooks("account.updated")
-        db.session.refresh(vendor)
-        assert vendor.payouts_enabled is payouts
-        return vendor
-
-    return _make
-
-
-@pytest.fixture
-def paid_order(db, make_order, sim, deliver_webhooks):
-    def _make(parts):
-        group = make_order(parts)
-        services.create_checkout_session(group, SUCCESS, CANCEL)
-        db.session.commit()
-        sim.pay(group.checkout_session_id)
-        deliver_webhooks("checkout.session.completed")
-        db.session.refresh(group)
-        assert group.status == OrderGroupStatus.PAID
-        return group
-
-    return _make
 
 
 def _complete(vendor_order):

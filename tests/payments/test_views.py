@@ -131,3 +131,64 @@ def test_webhook_endpoint_needs_no_csrf_token(client, csrf_app, db, stripe_simul
     answer = client.post("/webhooks/stripe", data=body, headers={"Stripe-Signature": signature},
                          content_type="application/json")
     assert answer.status_code == 200
+
+
+# ------------------------------------------------------------ the vendor's order page
+
+
+def _completes_through_http(client, login_as, vendor, vendor_order):
+    owner = next(m.user for m in vendor.memberships)
+    login_as(owner)
+    base = f"/espace-fournisseur/{vendor.id}/commandes/{vendor_order.id}"
+    for action in ("preparing", "ready"):
+        assert client.post(base + "/statut", data={"action": action}).status_code == 302
+    client.post(base + "/statut", data={"action": "completed"})
+    return client.get(base).get_data(as_text=True)
+
+
+def test_completion_says_the_share_is_paid_out(client, db, login_as, sim, connected_vendor, paid_order):
+    vendor = connected_vendor()
+    [vendor_order] = paid_order([(vendor, [(1000, 2)], 0)]).vendor_orders
+    html = _completes_through_http(client, login_as, vendor, vendor_order)
+    assert "Commande terminée : votre part de 19,00\u00a0€ vous est versée." in html
+    assert "Versé" in html and "badge-transfer-paid" in html
+
+
+def test_completion_says_the_share_waits_for_the_payouts_account(client, db, login_as, sim, paid_order):
+    vendor = VendorMembershipFactory(role=MemberRole.OWNER).vendor
+    [vendor_order] = paid_order([(vendor, [(1000, 2)], 0)]).vendor_orders
+    html = _completes_through_http(client, login_as, vendor, vendor_order)
+    assert ("Votre part de 19,00\u00a0€ vous sera versée dès que votre compte de versement sera actif "
+            "(Espace fournisseur → Versements).") in html
+    assert "badge-transfer-pending" in html and f"/espace-fournisseur/{vendor.id}/versements" in html
+    payouts = client.get(f"/espace-fournisseur/{vendor.id}/versements").get_data(as_text=True)
+    assert f"/espace-fournisseur/{vendor.id}/commandes/{vendor_order.id}" in payouts  # each transfer links its order
+
+
+def test_completion_says_a_refused_transfer_will_be_retried(client, db, login_as, sim, connected_vendor, paid_order):
+    vendor = connected_vendor()
+    [vendor_order] = paid_order([(vendor, [(1000, 2)], 0)]).vendor_orders
+    requests.post(f"{sim.url}/_simulator/faults", json={"spec": "error@POST /v1/transfers"}, timeout=5)
+    html = _completes_through_http(client, login_as, vendor, vendor_order)
+    assert "Le versement de votre part (19,00\u00a0€) n&#39;a pas pu être fait pour le moment : il sera relancé." in html
+    payouts = client.get(f"/espace-fournisseur/{vendor.id}/versements").get_data(as_text=True)
+    assert "Stripe n'a pas encore accepté ce virement : il sera relancé." in payouts
+    requests.delete(f"{sim.url}/_simulator/faults", timeout=5)
+    result = client.application.test_cli_runner().invoke(args=["payments", "retry-transfers"])
+    assert "transfers made: 1" in result.output
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(Transfer)).status is TransferStatus.PAID
+
+
+def test_a_part_cancelled_and_refunded_leaves_nothing_to_the_vendor(client, db, login_as, sim, paid_order):
+    vendor = VendorMembershipFactory(role=MemberRole.OWNER).vendor
+    [vendor_order] = paid_order([(vendor, [(1000, 2)], 0)]).vendor_orders
+    login_as(next(m.user for m in vendor.memberships))
+    base = f"/espace-fournisseur/{vendor.id}/commandes/{vendor_order.id}"
+    assert client.post(base + "/annuler", data={"reason": "Rupture de stock."}).status_code == 302
+    html = client.get(base).get_data(as_text=True)
+    db.session.refresh(vendor_order)
+    assert (vendor_order.net_to_vendor_cents, vendor_order.commission_due_cents) == (0, 0)
+    assert "− 0,00\u00a0€" in html and "<strong>0,00\u00a0€</strong>" in html
+    listing = client.get(f"/espace-fournisseur/{vendor.id}/commandes").get_data(as_text=True)
+    assert vendor_order.reference in listing and "20,00\u00a0€" in listing and "0,00\u00a0€" in listing

@@ -245,3 +245,50 @@ def test_a_refund_stripe_cannot_make_now_is_left_to_the_next_delivery(client, db
     assert response.status_code == 200 and response.json["outcome"] == "refunded: order was cancelled"
     assert len(sim.state.refunds) == 1
     assert db.session.scalar(sa.select(Payment)).status == PaymentStatus.REFUNDED
+
+
+# ------------------------------------------------------------------ a whole day of events, unruly
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_every_event_delivered_five_times_in_any_order_has_one_effect(client, db, make_order, sim, outbox, seed):
+    """Payments (immediate and asynchronous), an expiry and a vendor's onboarding: each event
+    delivered five times, all shuffled together, as the simulator's webhook faults deliver them."""
+    from tests.factories import VendorMembershipFactory
+
+    vendor = VendorMembershipFactory().vendor
+    services.start_onboarding(vendor, "http://localhost/retour", "http://localhost/relancer")
+    paid = make_order([(vendor, [(1200, 2)], 0)])
+    settled = make_order([(None, [(800, 1)], 0)])
+    expired = make_order([(None, [(500, 3)], 0)])
+    for group in (paid, settled, expired):
+        services.create_checkout_session(group, SUCCESS, CANCEL)
+    db.session.commit()
+    sim.pay(paid.checkout_session_id)
+    sim.pay(settled.checkout_session_id, "async_pending")
+    sim.settle(settled.checkout_session_id, succeeded=True)
+    services.expire_checkout_session(expired)
+    sim.complete_account(vendor.stripe_account_id)
+    events = sim.server.events()
+    assert len(events) == 5
+
+    sim.state.webhooks.configure(repeat=5)
+    batch = sim.state.webhooks.deliveries(events, order="shuffle", seed=seed)
+    assert len(batch) == 25 and batch != [e for e in events for _ in range(5)]
+    answers = [_post(client, sim.server, event) for event in batch]
+
+    assert {a.status_code for a in answers} == {200}
+    assert sum(a.json["outcome"] != "duplicate" for a in answers) == len(events)
+    assert _count(db, StripeEvent) == len(events)
+    for group in (paid, settled, expired):
+        db.session.refresh(group)
+    assert (paid.status, settled.status, expired.status) == (
+        OrderGroupStatus.PAID, OrderGroupStatus.PAID, OrderGroupStatus.CANCELLED)
+    assert _count(db, Invoice) == 2
+    assert _count(db, AuditEvent, AuditEvent.action == "payment.succeeded") == 2
+    assert _count(db, AuditEvent, AuditEvent.action == "payments.payouts_enabled") == 1
+    db.session.refresh(vendor)
+    assert vendor.payouts_enabled is True
+    assert [m.subject for m in outbox(paid.contact_email)] == [f"Votre commande {paid.reference} est confirmée"]
+    assert [m.subject for m in outbox(settled.contact_email)] == [f"Votre commande {settled.reference} est confirmée"]
+    assert outbox(expired.contact_email) == []

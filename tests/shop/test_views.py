@@ -1,6 +1,8 @@
 """The shop through HTTP: cart, checkout with the Stripe simulator, orders, invoices."""
 from __future__ import annotations
 
+import re
+
 import pytest
 import requests
 import sqlalchemy as sa
@@ -148,21 +150,65 @@ def sim(stripe_simulator):
         def mode(self, mode, hang_seconds=None):
             requests.post(f"{self.url}/_simulator/mode", json={"mode": mode, "hang_seconds": hang_seconds}, timeout=5)
 
+        def fault(self, **fault):
+            requests.post(f"{self.url}/_simulator/faults", json=fault, timeout=5).raise_for_status()
+
+        def clear_faults(self):
+            requests.delete(f"{self.url}/_simulator/faults", timeout=5)
+
+        def calls(self, path):
+            data = requests.get(f"{self.url}/_simulator/requests", timeout=5).json()["data"]
+            return [r for r in data if r["path"] == path]
+
     return Sim()
 
 
-def test_payment_service_down_keeps_the_cart_and_releases_the_stock(db, client, login_as, world, sim):
+@pytest.fixture
+def short_timeout(app, stripe_simulator):
+    """The production policy with a short timeout: one retry after a failure or a timeout."""
+    app.config.update(STRIPE_TIMEOUT_SECONDS=0.3, STRIPE_MAX_NETWORK_RETRIES=1)
+
+
+@pytest.mark.parametrize("fault", [
+    {"kind": "error"},
+    {"kind": "hang", "hang_seconds": 5},
+    {"kind": "error", "path": "/v1/checkout/sessions", "count": 2},  # the call and its retry
+    {"kind": "hang", "path": "/v1/checkout/sessions", "count": 2, "hang_seconds": 5},
+], ids=["500", "timeout", "500-twice-on-checkout", "timeout-twice-on-checkout"])
+def test_payment_service_down_keeps_the_cart_and_releases_the_stock(
+    db, client, login_as, world, sim, short_timeout, fault
+):
     login_as(world.consumer)
     _add(client, world.honey, 2)
-    sim.mode("error")
+    sim.fault(**fault)
     response = _checkout(client, world)
     page = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert "Le service de paiement ne répond pas" in page
+    assert ("Le service de paiement ne répond pas pour le moment. Votre panier est intact et rien "
+            "n&#39;a été débité : réessayez dans quelques minutes.") in page
+    assert "Le formulaire contient des erreurs" not in page  # the form was right: only the payment failed
+    assert len(sim.calls("/v1/checkout/sessions")) == 2  # one retry, no more
     assert _stock(db, world.honey) == 3
     group = db.session.scalar(sa.select(OrderGroup))
     assert group.status is OrderGroupStatus.CANCELLED
-    assert "Miel de montagne" in client.get("/panier").get_data(as_text=True)
+    cart = client.get("/panier").get_data(as_text=True)
+    assert "Miel de montagne" in cart and 'value="2"' in cart
+    # once the service answers again, the same cart checks out
+    sim.clear_faults()
+    assert _checkout(client, world).status_code == 303
+    assert _stock(db, world.honey) == 1
+
+
+def test_one_failed_call_is_retried_with_the_same_idempotency_key(db, client, login_as, world, sim, short_timeout):
+    login_as(world.consumer)
+    _add(client, world.honey, 1)
+    sim.fault(kind="error", path="/v1/checkout/sessions", count=1)
+    response = _checkout(client, world)
+    assert response.status_code == 303 and response.headers["Location"].startswith(sim.url + "/checkout/")
+    first, retry = sim.calls("/v1/checkout/sessions")
+    assert first["fault"] == "error" and retry["fault"] is None
+    assert first["idempotency_key"] == retry["idempotency_key"] is not None
+    assert _stock(db, world.honey) == 2
 
 
 def test_leaving_the_payment_page_cancels_and_frees_the_stock(db, client, login_as, world, sim):
@@ -321,6 +367,35 @@ def test_empty_states(db, client, login_as, world):
     assert "Aucune commande pour le moment" in client.get(
         f"/espace-fournisseur/{world.vendor_a.id}/commandes"
     ).get_data(as_text=True)
+
+
+def test_checkouts_never_paid_are_not_the_vendors_orders(db, client, login_as, world, sim):
+    login_as(world.consumer)
+    _add(client, world.honey, 1)
+    assert _checkout(client, world).status_code == 303
+    group = db.session.scalar(sa.select(OrderGroup))
+    client.get(f"/commande/paiement-abandonne?session_id={group.checkout_session_id}")
+    db.session.refresh(group)
+    assert group.status is OrderGroupStatus.CANCELLED
+    login_as(world.owner_a)
+    listing = client.get(f"/espace-fournisseur/{world.vendor_a.id}/commandes").get_data(as_text=True)
+    assert "Aucune commande pour le moment" in listing and group.reference not in listing
+    cancelled = client.get(f"/espace-fournisseur/{world.vendor_a.id}/commandes?statut=cancelled").get_data(as_text=True)
+    assert "Annulée <span class=\"muted\">(0)</span>" in cancelled
+
+
+def test_free_delivery_reads_free(db, client, login_as, world):
+    def delivery_option(path):
+        return re.search(r"Livraison\s+\(([^)]*)\)", client.get(path).get_data(as_text=True)).group(1)
+
+    world.jam.delivery_fee_cents = 0
+    db.session.commit()
+    login_as(world.consumer)
+    _add(client, world.jam, 1)
+    assert delivery_option("/panier") == delivery_option("/commande/validation") == "gratuite"
+    world.jam.delivery_fee_cents = 590
+    db.session.commit()
+    assert delivery_option("/panier") == "5,90\u00a0€"
 
 
 def test_checkout_recalculates_the_total_with_the_chosen_fulfilment_without_ordering(db, client, login_as, world):

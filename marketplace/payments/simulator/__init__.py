@@ -1,7 +1,8 @@
 """The local Stripe-compatible simulator (development and tests only).
 
 ``SimulatorServer`` runs it in a background thread on a free port; the
-``flask stripe-simulator`` command runs it in the foreground.
+``flask stripe-simulator`` command runs it in the foreground. Its objects
+live in a SQLite file given by ``state_path`` (``--state``), or in memory.
 """
 from __future__ import annotations
 
@@ -26,7 +27,10 @@ class _QuietHandler(WSGIRequestHandler):
 
 
 class SimulatorServer:
-    """A threaded werkzeug server running the simulator on ``host:port`` (0 = a free port)."""
+    """A threaded werkzeug server running the simulator on ``host:port`` (0 = a free port).
+
+    ``app_options`` go to ``create_simulator_app`` (``state_path``, ``faults``, ``webhook_url``…).
+    """
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, quiet: bool = True, **app_options) -> None:
         self.app = create_simulator_app(**app_options)
@@ -48,15 +52,15 @@ class SimulatorServer:
         return self
 
     def stop(self) -> None:
-        self.state.release.set()
+        self.state.faults.clear()
         self._server.shutdown()
         self._server.server_close()
+        self.state.close()
 
     # -- helpers for tests: events kept by the simulator, signed like its deliveries
 
     def events(self, type_: str | None = None) -> list[dict]:
-        with self.state.lock:
-            return [e for e in self.state.events if type_ is None or e["type"] == type_]
+        return self.state.store.events(type_)
 
     def signed(self, event: dict, secret: str | None = None, timestamp: int | None = None) -> tuple[bytes, str]:
         """(raw body, Stripe-Signature header) for ``event``."""

@@ -3,7 +3,8 @@
 Requests are form-encoded like Stripe's (``a[b][0][c]=…``), answers are
 Stripe's JSON shapes, errors follow ``{"error": {"type", "message", …}}`` and
 ``Idempotency-Key`` replays the first answer. It also serves the hosted pages
-(checkout, Connect onboarding) and delivers signed webhooks.
+(checkout, Connect onboarding) and delivers signed webhooks. Its objects live
+in a ``SimulatorStore`` (a SQLite file that survives restarts, or memory).
 
 Endpoints:
     POST /v1/checkout/sessions, GET /v1/checkout/sessions/<id>,
@@ -14,8 +15,10 @@ Endpoints:
     POST /v1/accounts, GET /v1/accounts/<id>
     POST /v1/account_links
 Hosted pages: /checkout/<session id>, /connect/onboarding/<link id>.
-Control (tests and demos): /_simulator/mode, /_simulator/reset, /_simulator/events,
-/_simulator/requests, /_simulator/checkout/<id>/pay, /_simulator/checkout/<id>/async.
+Control (tests and demos, control.py): /_simulator/faults, /_simulator/mode, /_simulator/webhooks,
+/_simulator/webhooks/release, /_simulator/reset, /_simulator/events, /_simulator/requests,
+/_simulator/expire-due, /_simulator/checkout/<id>/pay, /_simulator/checkout/<id>/async,
+/_simulator/accounts/<id>/complete.
 """
 from __future__ import annotations
 
@@ -28,11 +31,18 @@ import os
 import re
 import threading
 import time
+from collections.abc import Iterable
+from types import SimpleNamespace
 from typing import Any
 
 import requests
-from flask import Flask, Response, abort, jsonify, redirect, request
+from flask import Flask, abort, g, has_request_context, jsonify, redirect, request
 
+from marketplace.payments.simulator import objects
+from marketplace.payments.simulator.control import register_control
+from marketplace.payments.simulator.faults import Fault, parse_fault
+from marketplace.payments.simulator.objects import public
+from marketplace.payments.simulator.pages import checkout_html, onboarding_html, page
 from marketplace.payments.simulator.state import SimulatorState, new_id
 
 log = logging.getLogger(__name__)
@@ -113,16 +123,27 @@ def _sign(payload: str, secret: str, timestamp: int | None = None) -> str:
     return f"t={timestamp},v1={mac}"
 
 
-def create_simulator_app(
+def create_simulator_app(  # nosec B107 (the simulator's development webhook secret)
     webhook_url: str | None = None,
     webhook_secret: str = "whsec_simulateur_local",  # noqa: S107  (development secret)
     public_url: str | None = None,
     deliver_async: bool = True,
+    state_path: str | None = None,
+    faults: Iterable[Fault | str] = (),
+    webhook_repeat: int = 1,
 ) -> Flask:
-    """Build the simulator. ``webhook_url`` None keeps events for /_simulator/events only."""
+    """Build the simulator.
+
+    ``webhook_url`` None keeps events for /_simulator/events only; ``state_path``
+    None keeps the objects in memory; ``faults`` (``Fault`` or specs such as
+    ``"error:2@/v1/refunds"``) and ``webhook_repeat`` start it misbehaving.
+    """
     refuse_production()
     app = Flask(__name__)
-    state = SimulatorState()
+    state = SimulatorState(state_path)
+    for fault in faults:
+        state.faults.add(parse_fault(fault) if isinstance(fault, str) else fault)
+    state.webhooks.configure(repeat=webhook_repeat)
     app.extensions["stripe_simulator"] = state
     app.config.update(
         WEBHOOK_URL=webhook_url, WEBHOOK_SECRET=webhook_secret, PUBLIC_URL=public_url, DELIVER_ASYNC=deliver_async
@@ -131,31 +152,60 @@ def create_simulator_app(
     def base_url() -> str:
         return (app.config["PUBLIC_URL"] or request.host_url).rstrip("/")
 
-    # ------------------------------------------------------------------ plumbing
+    # ------------------------------------------------------------------ webhooks
 
     def emit(type_: str, obj: dict, account: str | None = None) -> dict:
+        """Record an event; it is sent once the current request has answered."""
         event = state.new_event(type_, obj, account)
-        url = app.config["WEBHOOK_URL"]
-        if url:
-            if app.config["DELIVER_ASYNC"]:
-                threading.Thread(target=deliver, args=(event, url), daemon=True).start()
-            else:
-                deliver(event, url)
+        if has_request_context():
+            g.setdefault("sim_events", []).append(event)
+        else:
+            dispatch([event])
         return event
 
-    def deliver(event: dict, url: str, attempts: int = 5) -> None:
+    @app.after_request
+    def _send_events(response):
+        events = g.pop("sim_events", [])
+        if events and response.status_code < 400:
+            dispatch(events)
+        return response
+
+    def dispatch(events: list[dict]) -> None:
+        if not app.config["WEBHOOK_URL"] or not events:
+            return
+        with state.lock:
+            if state.webhooks.hold:
+                state.webhooks.held.extend(events)
+                return
+            batch = state.webhooks.deliveries(events)
+        if app.config["DELIVER_ASYNC"]:
+            threading.Thread(target=deliver_all, args=(batch,), daemon=True).start()
+        else:
+            deliver_all(batch)
+
+    def deliver_all(batch: list[dict]) -> list[dict]:
+        return [deliver(event, app.config["WEBHOOK_URL"]) for event in batch]
+
+    def deliver(event: dict, url: str, attempts: int = 5) -> dict:
         payload = json.dumps(event)
+        record: dict = {"event": event["id"], "type": event["type"]}
         for attempt in range(attempts):
             headers = {"Content-Type": "application/json", "Stripe-Signature": _sign(payload, app.config["WEBHOOK_SECRET"])}
             try:
                 answer = requests.post(url, data=payload.encode(), headers=headers, timeout=10)
-                state.deliveries.append({"event": event["id"], "status": answer.status_code})
+                record = {"event": event["id"], "type": event["type"], "status": answer.status_code}
+                state.deliveries.append(record)
                 if answer.status_code < 300:
-                    return
+                    return record
             except requests.RequestException as exc:
-                state.deliveries.append({"event": event["id"], "error": str(exc)})
-            time.sleep(min(2**attempt, 10))
+                record = {"event": event["id"], "type": event["type"], "error": str(exc)}
+                state.deliveries.append(record)
+            if attempt < attempts - 1:
+                time.sleep(min(2**attempt, 10))
         log.warning("webhook %s %s not delivered to %s", event["type"], event["id"], url)
+        return record
+
+    # ------------------------------------------------------------------ plumbing
 
     @app.errorhandler(SimulatorError)
     def _error(exc: SimulatorError):
@@ -165,14 +215,15 @@ def create_simulator_app(
     def _gate():
         if not request.path.startswith("/v1/"):
             return None
+        fault = state.faults.take(request.method, request.path)
         with state.lock:
             state.requests.append({"method": request.method, "path": request.path,
-                                   "idempotency_key": request.headers.get("Idempotency-Key")})
-            mode, hang, release = state.mode, state.hang_seconds, state.release
-        if mode == "error":
+                                   "idempotency_key": request.headers.get("Idempotency-Key"),
+                                   "fault": fault.kind if fault else None})
+        if fault is not None and fault.kind == "error":
             return SimulatorError(500, "api_error", "Simulated internal error.").response()
-        if mode == "hang":
-            release.wait(hang)
+        if fault is not None and fault.kind == "hang":
+            state.faults.release.wait(fault.hang_seconds)
             return SimulatorError(500, "api_error", "Simulated timeout.").response()
         auth = request.headers.get("Authorization", "")
         if not auth.startswith("Bearer sk_"):
@@ -180,14 +231,13 @@ def create_simulator_app(
         return None
 
     def idempotent(handler):
-        """Replay the first successful answer for the same Idempotency-Key."""
+        """One transaction per call; replay the first successful answer for the same Idempotency-Key."""
 
         def wrapped(*args, **kwargs):
-            key = request.headers.get("Idempotency-Key")
+            key = request.headers.get("Idempotency-Key") if request.method == "POST" else None
             fingerprint = request.method + request.path + json.dumps(sorted(request.form.items(multi=True)))
-            if key and request.method == "POST":
-                with state.lock:
-                    cached = state.idempotency.get(key)
+            with state.transaction():
+                cached = state.store.answer_for(key) if key else None
                 if cached:
                     if cached[0] != fingerprint:
                         raise SimulatorError(
@@ -198,10 +248,9 @@ def create_simulator_app(
                     response.status_code = cached[1]
                     response.headers["Idempotent-Replayed"] = "true"
                     return response
-            with state.lock:
                 body = handler(*args, **kwargs)
-                if key and request.method == "POST":
-                    state.idempotency[key] = (fingerprint, 200, body)
+                if key:
+                    state.store.remember_answer(key, fingerprint, 200, body)
             return jsonify(body)
 
         wrapped.__name__ = handler.__name__
@@ -210,12 +259,15 @@ def create_simulator_app(
     def params() -> dict[str, Any]:
         return parse_form(request.form.items(multi=True))
 
-    def get(collection: dict, object_id: str, kind: str) -> dict:
+    def get(collection, object_id: str, kind: str) -> dict:
         obj = collection.get(object_id)
         if obj is None:
             raise SimulatorError(404, "invalid_request_error", f"No such {kind}: '{object_id}'",
                                  code="resource_missing", param="id")
         return obj
+
+    def retrieve(collection, object_id: str, kind: str):
+        return jsonify(public(get(collection, object_id, kind)))
 
     # ------------------------------------------------------------ checkout
 
@@ -223,9 +275,8 @@ def create_simulator_app(
     @idempotent
     def create_session():
         p = params()
-        for name in ("success_url",):
-            if not p.get(name):
-                raise SimulatorError(400, "invalid_request_error", f"Missing required param: {name}.", param=name)
+        if not p.get("success_url"):
+            raise SimulatorError(400, "invalid_request_error", "Missing required param: success_url.", param="success_url")
         if p.get("mode") != "payment":
             raise SimulatorError(400, "invalid_request_error", "Only mode=payment is simulated.", param="mode")
         items = [item for item in p.get("line_items") or [] if item]
@@ -244,38 +295,20 @@ def create_simulator_app(
             total += unit * qty
         session_id = new_id("cs_test")
         now = int(time.time())
-        expires_at = _int(p, "expires_at", required=False) or now + 24 * 3600
         pi_data = p.get("payment_intent_data") or {}
-        session = {
-            "id": session_id,
-            "object": "checkout.session",
-            "amount_subtotal": total,
-            "amount_total": total,
-            "currency": (currency or "eur").lower(),
-            "client_reference_id": p.get("client_reference_id"),
-            "customer_email": p.get("customer_email"),
-            "created": now,
-            "expires_at": expires_at,
-            "livemode": False,
-            "metadata": p.get("metadata") or {},
-            "mode": "payment",
-            "payment_intent": None,
-            "payment_status": "unpaid",
-            "status": "open",
-            "success_url": p["success_url"],
-            "cancel_url": p.get("cancel_url"),
-            "url": f"{base_url()}/checkout/{session_id}",
-            "_line_items": lines,
-            "_transfer_group": pi_data.get("transfer_group"),
-            "_pi_metadata": pi_data.get("metadata") or {},
-        }
-        state.sessions[session_id] = session
-        return public(session)
+        session = objects.checkout_session(
+            session_id, amount_total=total, currency=currency or "eur", lines=lines,
+            url=f"{base_url()}/checkout/{session_id}", created=now,
+            expires_at=_int(p, "expires_at", required=False) or now + 24 * 3600,
+            success_url=p["success_url"], cancel_url=p.get("cancel_url"), metadata=p.get("metadata"),
+            client_reference_id=p.get("client_reference_id"), customer_email=p.get("customer_email"),
+            transfer_group=pi_data.get("transfer_group"), pi_metadata=pi_data.get("metadata"),
+        )
+        return public(state.sessions.save(session))
 
     @app.get("/v1/checkout/sessions/<session_id>")
     def retrieve_session(session_id):
-        with state.lock:
-            return jsonify(public(get(state.sessions, session_id, "checkout.session")))
+        return retrieve(state.sessions, session_id, "checkout.session")
 
     @app.post("/v1/checkout/sessions/<session_id>/expire")
     @idempotent
@@ -285,11 +318,9 @@ def create_simulator_app(
             raise SimulatorError(400, "invalid_request_error",
                                  f"Only Checkout Sessions with a status in [\"open\"] can be expired. This Checkout Session has a status of \"{session['status']}\".")
         session["status"] = "expired"
+        state.sessions.save(session)
         emit("checkout.session.expired", public(session))
         return public(session)
-
-    def public(obj: dict) -> dict:
-        return {k: v for k, v in obj.items() if not k.startswith("_")}
 
     def pay_session(session: dict, outcome: str) -> dict:
         """outcome: paid | declined | async_pending. Returns the session."""
@@ -298,36 +329,15 @@ def create_simulator_app(
         if outcome == "declined":
             return session
         pi_id, charge_id = new_id("pi"), new_id("ch")
-        paid = outcome == "paid"
-        intent = {
-            "id": pi_id,
-            "object": "payment_intent",
-            "amount": session["amount_total"],
-            "amount_received": session["amount_total"] if paid else 0,
-            "currency": session["currency"],
-            "status": "succeeded" if paid else "processing",
-            "latest_charge": charge_id,
-            "transfer_group": session["_transfer_group"],
-            "metadata": session["_pi_metadata"],
-            "created": int(time.time()),
-            "livemode": False,
-        }
-        state.payment_intents[pi_id] = intent
-        state.charges[charge_id] = {
-            "id": charge_id,
-            "object": "charge",
-            "amount": session["amount_total"],
-            "amount_captured": session["amount_total"] if paid else 0,
-            "amount_refunded": 0,
-            "refunded": False,
-            "currency": session["currency"],
-            "payment_intent": pi_id,
-            "transfer_group": session["_transfer_group"],
-            "paid": paid,
-            "status": "succeeded" if paid else "pending",
-            "created": int(time.time()),
-        }
+        paid, now = outcome == "paid", int(time.time())
+        state.payment_intents.save(objects.payment_intent(
+            pi_id, amount=session["amount_total"], currency=session["currency"], charge_id=charge_id,
+            transfer_group=session["_transfer_group"], metadata=session["_pi_metadata"], paid=paid, created=now))
+        state.charges.save(objects.charge(charge_id, amount=session["amount_total"], currency=session["currency"],
+                                          pi_id=pi_id, transfer_group=session["_transfer_group"], paid=paid,
+                                          created=now))
         session.update(status="complete", payment_intent=pi_id, payment_status="paid" if paid else "unpaid")
+        state.sessions.save(session)
         emit("checkout.session.completed", public(session))
         return session
 
@@ -340,19 +350,21 @@ def create_simulator_app(
             intent.update(status="succeeded", amount_received=intent["amount"])
             charge.update(status="succeeded", paid=True, amount_captured=charge["amount"])
             session["payment_status"] = "paid"
-            emit("checkout.session.async_payment_succeeded", public(session))
         else:
             intent.update(status="requires_payment_method")
             charge.update(status="failed")
-            emit("checkout.session.async_payment_failed", public(session))
+        state.payment_intents.save(intent)
+        state.charges.save(charge)
+        state.sessions.save(session)
+        emit("checkout.session.async_payment_succeeded" if succeeded else "checkout.session.async_payment_failed",
+             public(session))
         return session
 
     # ------------------------------------------------------ payment intents
 
     @app.get("/v1/payment_intents/<pi_id>")
     def retrieve_payment_intent(pi_id):
-        with state.lock:
-            return jsonify(get(state.payment_intents, pi_id, "payment_intent"))
+        return retrieve(state.payment_intents, pi_id, "payment_intent")
 
     # --------------------------------------------------------------- refunds
 
@@ -372,21 +384,11 @@ def create_simulator_app(
             raise SimulatorError(400, "invalid_request_error",
                                  f"Refund amount ({amount}) is greater than unrefunded amount on charge ({remaining})",
                                  code="amount_too_large", param="amount")
-        refund = {
-            "id": new_id("re"),
-            "object": "refund",
-            "amount": amount,
-            "charge": charge["id"],
-            "currency": charge["currency"],
-            "payment_intent": pi_id,
-            "metadata": p.get("metadata") or {},
-            "reason": p.get("reason"),
-            "status": "succeeded",
-            "created": int(time.time()),
-        }
-        state.refunds[refund["id"]] = refund
-        charge["amount_refunded"] += amount
-        charge["refunded"] = charge["amount_refunded"] >= charge["amount"]
+        refund = objects.refund(new_id("re"), amount=amount, charge_obj=charge, metadata=p.get("metadata"),
+                                reason=p.get("reason"), created=int(time.time()))
+        state.refunds.save(refund)
+        objects.apply_refund(charge, amount)
+        state.charges.save(charge)
         emit("charge.refunded", charge)
         return refund
 
@@ -405,28 +407,13 @@ def create_simulator_app(
                                  code="insufficient_capabilities_for_transfer", param="destination")
         if amount <= 0:
             raise SimulatorError(400, "invalid_request_error", "Invalid positive integer", param="amount")
-        transfer = {
-            "id": new_id("tr"),
-            "object": "transfer",
-            "amount": amount,
-            "amount_reversed": 0,
-            "currency": (p.get("currency") or "eur").lower(),
-            "destination": destination,
-            "transfer_group": p.get("transfer_group"),
-            "metadata": p.get("metadata") or {},
-            "reversed": False,
-            "reversals": {"object": "list", "data": [], "has_more": False, "url": ""},
-            "created": int(time.time()),
-            "livemode": False,
-        }
-        transfer["reversals"]["url"] = f"/v1/transfers/{transfer['id']}/reversals"
-        state.transfers[transfer["id"]] = transfer
-        return transfer
+        return state.transfers.save(objects.transfer(
+            new_id("tr"), amount=amount, currency=p.get("currency") or "eur", destination=destination,
+            transfer_group=p.get("transfer_group"), metadata=p.get("metadata"), created=int(time.time())))
 
     @app.get("/v1/transfers/<transfer_id>")
     def retrieve_transfer(transfer_id):
-        with state.lock:
-            return jsonify(get(state.transfers, transfer_id, "transfer"))
+        return retrieve(state.transfers, transfer_id, "transfer")
 
     @app.post("/v1/transfers/<transfer_id>/reversals")
     @idempotent
@@ -439,18 +426,10 @@ def create_simulator_app(
         if amount <= 0 or amount > remaining:
             raise SimulatorError(400, "invalid_request_error", "Transfer has already been fully reversed.",
                                  code="transfer_already_reversed" if remaining == 0 else None, param="amount")
-        reversal = {
-            "id": new_id("trr"),
-            "object": "transfer_reversal",
-            "amount": amount,
-            "currency": transfer["currency"],
-            "transfer": transfer_id,
-            "metadata": p.get("metadata") or {},
-            "created": int(time.time()),
-        }
-        transfer["amount_reversed"] += amount
-        transfer["reversed"] = transfer["amount_reversed"] >= transfer["amount"]
-        transfer["reversals"]["data"].append(reversal)
+        reversal = objects.reversal(new_id("trr"), transfer_obj=transfer, amount=amount, metadata=p.get("metadata"),
+                                    created=int(time.time()))
+        objects.apply_reversal(transfer, reversal)
+        state.transfers.save(transfer)
         return reversal
 
     # -------------------------------------------------------------- accounts
@@ -461,29 +440,14 @@ def create_simulator_app(
         p = params()
         if p.get("type") not in ("express", None):
             raise SimulatorError(400, "invalid_request_error", "Only Express accounts are simulated.", param="type")
-        account = {
-            "id": new_id("acct"),
-            "object": "account",
-            "type": "express",
-            "country": p.get("country") or "FR",
-            "email": p.get("email"),
-            "business_type": p.get("business_type"),
-            "business_profile": p.get("business_profile") or {},
-            "metadata": p.get("metadata") or {},
-            "capabilities": {"transfers": "inactive"},
-            "charges_enabled": False,
-            "payouts_enabled": False,
-            "details_submitted": False,
-            "requirements": {"currently_due": ["external_account", "tos_acceptance.date"], "disabled_reason": "requirements.past_due"},
-            "created": int(time.time()),
-        }
-        state.accounts[account["id"]] = account
-        return account
+        return state.accounts.save(objects.express_account(
+            new_id("acct"), created=int(time.time()), country=p.get("country") or "FR", email=p.get("email"),
+            business_type=p.get("business_type"), business_profile=p.get("business_profile"),
+            metadata=p.get("metadata")))
 
     @app.get("/v1/accounts/<account_id>")
     def retrieve_account(account_id):
-        with state.lock:
-            return jsonify(get(state.accounts, account_id, "account"))
+        return retrieve(state.accounts, account_id, "account")
 
     @app.post("/v1/account_links")
     @idempotent
@@ -506,24 +470,24 @@ def create_simulator_app(
         return link
 
     def complete_onboarding(account: dict) -> None:
-        account.update(details_submitted=True, charges_enabled=True, payouts_enabled=True,
-                       capabilities={"transfers": "active"},
-                       requirements={"currently_due": [], "disabled_reason": None})
+        objects.complete_onboarding(account)
+        state.accounts.save(account)
         emit("account.updated", account, account=account["id"])
 
     # ---------------------------------------------------------- hosted pages
 
     @app.route("/checkout/<session_id>", methods=["GET", "POST"])
     def hosted_checkout(session_id):
-        with state.lock:
+        with state.transaction():
             session = state.sessions.get(session_id)
             if session is None:
                 abort(404)
             error = None
             if session["status"] != "open" or session["expires_at"] < int(time.time()):
-                return _page("Session expirée", "<p>Cette session de paiement n'est plus valable.</p>"
-                             + (f'<p><a href="{html.escape(session["cancel_url"] or "")}">Retour à la boutique</a></p>'
-                                if session.get("cancel_url") else ""), status=410)
+                back = session.get("cancel_url") or ""
+                return page("Session expirée", "<p>Cette session de paiement n'est plus valable.</p>"
+                            + (f'<p><a href="{html.escape(back)}">Retour à la boutique</a></p>' if back else ""),
+                            status=410)
             if request.method == "POST":
                 card = re.sub(r"\D", "", request.form.get("card", ""))
                 if card == CARD_SUCCESS:
@@ -536,11 +500,11 @@ def create_simulator_app(
                     error = "Le numéro de carte est incorrect."
                 if error is None:
                     return redirect(session["success_url"].replace("{CHECKOUT_SESSION_ID}", session_id), 303)
-            return _page("Paiement", _checkout_html(session, error), status=402 if error else 200)
+            return page("Paiement", checkout_html(session, error), status=402 if error else 200)
 
     @app.route("/connect/onboarding/<link_id>", methods=["GET", "POST"])
     def hosted_onboarding(link_id):
-        with state.lock:
+        with state.transaction():
             link = state.account_links.get(link_id)
             if link is None:
                 abort(404)
@@ -549,138 +513,40 @@ def create_simulator_app(
             account = state.accounts[link["account"]]
             if request.method == "POST":
                 link["used"] = True
+                state.account_links[link_id] = link
                 if request.form.get("action") == "complete":
                     complete_onboarding(account)
                 return redirect(link["return_url"], 303)
-            body = (
-                f"<p>Compte connecté <code>{html.escape(account['id'])}</code>"
-                f"{' — ' + html.escape(account['email']) if account.get('email') else ''}.</p>"
-                "<p>Dans Stripe, la structure renseignerait ici son identité, son représentant légal et son IBAN.</p>"
-                '<form method="post"><button name="action" value="complete">Valider les informations (simulation)</button> '
-                '<button name="action" value="later" class="secondary">Terminer plus tard</button></form>'
-            )
-            return _page("Inscription Stripe Connect", body)
+            return page("Inscription Stripe Connect", onboarding_html(account))
 
-    # --------------------------------------------------------------- control
-
-    @app.post("/_simulator/mode")
-    def control_mode():
-        data = request.get_json(silent=True) or request.form
-        try:
-            state.set_mode(data.get("mode", "normal"), data.get("hang_seconds"))
-        except ValueError:
-            abort(400)
-        return jsonify(mode=state.mode, hang_seconds=state.hang_seconds)
+    # ------------------------------------------------------------ expiry
 
     def expire_due() -> list[str]:
         """Expire the open sessions whose expires_at has passed, as Stripe does."""
         now = int(time.time())
         expired = []
-        with state.lock:
+        with state.transaction():
             for session in state.sessions.values():
                 if session["status"] == "open" and session["expires_at"] <= now:
                     session["status"] = "expired"
-                    emit("checkout.session.expired", public(session))
-                    expired.append(session["id"])
-        return expired
+                    state.sessions.save(session)
+                    expired.append(session)
+        for session in expired:
+            emit("checkout.session.expired", public(session))
+        return [session["id"] for session in expired]
 
     app.extensions["stripe_simulator_expire_due"] = expire_due
 
-    @app.post("/_simulator/expire-due")
-    def control_expire_due():
-        return jsonify(expired=expire_due())
+    # --------------------------------------------------------------- control
 
-    @app.post("/_simulator/reset")
-    def control_reset():
-        state.reset()
-        return jsonify(ok=True)
-
-    @app.get("/_simulator/events")
-    def control_events():
-        with state.lock:
-            return jsonify(data=list(state.events))
-
-    @app.get("/_simulator/requests")
-    def control_requests():
-        with state.lock:
-            return jsonify(data=list(state.requests))
-
-    @app.post("/_simulator/checkout/<session_id>/pay")
-    def control_pay(session_id):
-        data = request.get_json(silent=True) or {}
-        with state.lock:
-            session = get(state.sessions, session_id, "checkout.session")
-            return jsonify(public(pay_session(session, data.get("outcome", "paid"))))
-
-    @app.post("/_simulator/checkout/<session_id>/async")
-    def control_async(session_id):
-        data = request.get_json(silent=True) or {}
-        with state.lock:
-            session = get(state.sessions, session_id, "checkout.session")
-            return jsonify(public(settle_async(session, bool(data.get("succeeded", True)))))
-
-    @app.post("/_simulator/accounts/<account_id>/complete")
-    def control_complete_account(account_id):
-        with state.lock:
-            account = get(state.accounts, account_id, "account")
-            complete_onboarding(account)
-            return jsonify(account)
+    register_control(app, state, SimpleNamespace(
+        get=get, deliver_all=deliver_all, expire_due=expire_due, pay_session=pay_session,
+        settle_async=settle_async, complete_onboarding=complete_onboarding,
+    ))
 
     @app.get("/")
     def index():
-        return jsonify(name="Stripe simulator (Marché Solidaire)", webhook_url=app.config["WEBHOOK_URL"])
+        return jsonify(name="Stripe simulator (Marché Solidaire)", webhook_url=app.config["WEBHOOK_URL"],
+                       state=state.path, faults=state.faults.describe())
 
     return app
-
-
-def _checkout_html(session: dict, error: str | None) -> str:
-    def euros(cents: int) -> str:
-        return f"{cents / 100:,.2f} €".replace(",", " ").replace(".", ",")
-
-    rows = "".join(
-        f"<tr><td>{html.escape(line['description'])}</td><td class=num>× {line['quantity']}</td>"
-        f"<td class=num>{euros(line['amount_total'])}</td></tr>"
-        for line in session["_line_items"]
-    )
-    cancel = (
-        f'<p><a href="{html.escape(session["cancel_url"])}">← Annuler et revenir à la boutique</a></p>'
-        if session.get("cancel_url") else ""
-    )
-    err = f'<p class="error" role="alert" id="card-error">{html.escape(error)}</p>' if error else ""
-    return f"""
-<p class="muted">Environnement de test — aucun paiement réel n'est effectué.</p>
-<table><tbody>{rows}</tbody>
-<tfoot><tr><th colspan=2>Total</th><th class=num>{euros(session['amount_total'])}</th></tr></tfoot></table>
-{f'<p class="muted">Reçu envoyé à {html.escape(session["customer_email"])}</p>' if session.get("customer_email") else ""}
-<form method="post" novalidate>
-  <label for="card">Numéro de carte</label>
-  <input id="card" name="card" inputmode="numeric" autocomplete="cc-number" placeholder="4242 4242 4242 4242"
-         {'aria-invalid="true" aria-describedby="card-error"' if error else ''} required>
-  {err}
-  <div class="row">
-    <div><label for="exp">Expiration</label><input id="exp" name="exp" placeholder="MM / AA" value="12 / 34"></div>
-    <div><label for="cvc">CVC</label><input id="cvc" name="cvc" placeholder="123" value="123"></div>
-  </div>
-  <button type="submit">Payer {euros(session['amount_total'])}</button>
-</form>
-<p class="muted small">Cartes de test : 4242 4242 4242 4242 (paiement accepté), 4000 0000 0000 0002 (carte refusée),
-4000 0000 0000 9995 (paiement différé).</p>
-{cancel}"""
-
-
-def _page(title: str, body: str, status: int = 200) -> Response:
-    page = f"""<!doctype html><html lang="fr"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1"><title>{html.escape(title)} · Stripe (simulateur)</title>
-<style>
-body{{font-family:system-ui,sans-serif;background:#f6f9fc;color:#1a1f36;margin:0}}
-main{{max-width:440px;margin:2rem auto;background:#fff;padding:1.5rem 1.75rem;border-radius:10px;box-shadow:0 2px 12px #0002}}
-h1{{font-size:1.3rem;margin-top:0}} .badge{{background:#635bff;color:#fff;border-radius:4px;padding:.1rem .4rem;font-size:.75rem}}
-table{{width:100%;border-collapse:collapse;margin:1rem 0}} td,th{{padding:.4rem 0;border-bottom:1px solid #e3e8ee;text-align:left}}
-.num{{text-align:right;white-space:nowrap}} label{{display:block;font-weight:600;margin:.8rem 0 .3rem}}
-input{{width:100%;box-sizing:border-box;padding:.6rem;border:1px solid #c1c9d2;border-radius:6px;font-size:1rem}}
-.row{{display:flex;gap:1rem}} .row>div{{flex:1}}
-button{{margin-top:1.2rem;width:100%;padding:.75rem;border:0;border-radius:6px;background:#635bff;color:#fff;font-size:1rem;cursor:pointer}}
-button.secondary{{background:#e3e8ee;color:#1a1f36}} button:focus,input:focus,a:focus{{outline:3px solid #9e9aff;outline-offset:2px}}
-.error{{color:#c0123c;font-weight:600}} .muted{{color:#5c6b7a}} .small{{font-size:.85rem}}
-</style></head><body><main><h1>{html.escape(title)} <span class="badge">TEST</span></h1>{body}</main></body></html>"""
-    return Response(page, status=status, mimetype="text/html")

@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432
 
-.PHONY: install run test test-pg e2e lint clean translations extract-messages chromium check-migrations
+.PHONY: install run test test-pg e2e lint security clean translations extract-messages chromium check-migrations
 
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -58,6 +58,10 @@ e2e: install chromium
 
 lint: install
 	$(BIN)/ruff check marketplace seeds tests benchmarks
+
+# bandit over the code: no unreviewed finding (the security tests run with the suite).
+security: install
+	$(BIN)/bandit -c pyproject.toml -r marketplace seeds -q
 
 clean:
 	rm -rf $(VENV) build *.egg-info artifacts .coverage htmlcov

@@ -29,6 +29,12 @@ from marketplace.catalogue.services import (
 )
 from marketplace.core.audit import record_event
 from marketplace.core.unit_of_work import after_commit
+from marketplace.core.uploads import (
+    ACTIVE_CONTENT_MESSAGE,
+    UNSAFE_FILENAME_MESSAGE,
+    has_active_content,
+    is_safe_filename,
+)
 from marketplace.extensions import db
 
 MAX_UPLOAD_BYTES = 8 * 1024 * 1024
@@ -59,6 +65,8 @@ def image_path(name: str) -> Path | None:
 def _read(file_storage) -> bytes:
     if file_storage is None or not getattr(file_storage, "filename", None):
         raise FieldError("image", _("Choisissez une photo à envoyer."))
+    if not is_safe_filename(file_storage.filename):
+        raise FieldError("image", str(UNSAFE_FILENAME_MESSAGE))
     stream = getattr(file_storage, "stream", file_storage)
     data = stream.read(MAX_UPLOAD_BYTES + 1)
     if len(data) > MAX_UPLOAD_BYTES:
@@ -127,7 +135,10 @@ def add_image(offer: Offer, actor, file_storage, alt_text: str | None = None) ->
     _check_editable(offer, actor)
     if len(offer.images) >= MAX_IMAGES:
         raise FieldError("image", _("Une offre peut avoir %(n)s photos au maximum.", n=MAX_IMAGES))
-    large, thumb, width, height = process(_read(file_storage))
+    data = _read(file_storage)
+    large, thumb, width, height = process(data)
+    if has_active_content(data):  # a valid picture followed by markup or script: a polyglot
+        raise FieldError("image", str(ACTIVE_CONTENT_MESSAGE))
     token = secrets.token_hex(16)
     storage_name, thumb_name = f"{token}.jpg", f"{token}-vignette.jpg"
     folder = _dir()

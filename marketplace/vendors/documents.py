@@ -21,6 +21,12 @@ from PIL import Image, UnidentifiedImageError
 from marketplace.core.audit import record_event
 from marketplace.core.clock import now_utc
 from marketplace.core.unit_of_work import after_commit
+from marketplace.core.uploads import (
+    ACTIVE_CONTENT_MESSAGE,
+    UNSAFE_FILENAME_MESSAGE,
+    has_active_content,
+    is_safe_filename,
+)
 from marketplace.extensions import db
 from marketplace.vendors.models import Application, ApplicationDocument, DocumentKind, Vendor
 from marketplace.vendors.workflow import WorkflowError
@@ -70,6 +76,8 @@ def sniff(data: bytes) -> tuple[str, str] | None:
 
 
 def _read(file_storage, limit: int) -> bytes:
+    if not is_safe_filename(getattr(file_storage, "filename", None)):
+        raise DocumentError(UNSAFE_FILENAME_MESSAGE)
     stream = getattr(file_storage, "stream", file_storage)
     data = stream.read(limit + 1)
     if len(data) > limit:
@@ -131,6 +139,8 @@ def add_document(application: Application, actor, kind: DocumentKind, file_stora
         raise DocumentError(
             _("Ce fichier n'est pas un PDF, un JPEG ou un PNG valide (son contenu a été vérifié, pas seulement son nom).")
         )
+    if has_active_content(data):
+        raise DocumentError(ACTIVE_CONTENT_MESSAGE)
     content_type, ext = sniffed
     storage_name = _random_name(ext)
     path = _dir("documents") / storage_name
@@ -207,6 +217,8 @@ def store_logo(vendor: Vendor, file_storage) -> str:
     sniffed = _image_type(data)
     if sniffed is None:
         raise DocumentError(_("Le logo doit être une image PNG ou JPEG valide."))
+    if has_active_content(data):
+        raise DocumentError(ACTIVE_CONTENT_MESSAGE)
     storage_name = _random_name(sniffed[1])
     (_dir("logos") / storage_name).write_bytes(data)
     old = logo_file(vendor)

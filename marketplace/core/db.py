@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import logging
 from typing import Any
 
 import sqlalchemy as sa
@@ -22,6 +23,8 @@ from sqlalchemy.orm import (
     sessionmaker,
 )
 from sqlalchemy.types import TypeDecorator
+
+log = logging.getLogger(__name__)
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -157,7 +160,13 @@ class Database:
 
         @app.teardown_appcontext
         def _remove_session(exc: BaseException | None) -> None:
-            self.session.remove()
+            try:
+                self.session.remove()
+            except sa.exc.DBAPIError:
+                # The server closed the connection (a restart): the answer is already
+                # made; drop the session and its connection, the pool reconnects.
+                log.warning("session closed on a lost database connection", exc_info=True)
+                self.session.registry.clear()
 
     @property
     def engine(self) -> sa.Engine:

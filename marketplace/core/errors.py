@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 
-from flask import jsonify, render_template, request
+from flask import current_app, g, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 log = logging.getLogger(__name__)
@@ -49,11 +50,32 @@ def _wants_json() -> bool:
 def render_error(code: int, detail: str | None = None):
     from marketplace.extensions import db
 
-    db.session.rollback()
+    try:
+        db.session.rollback()
+    except DBAPIError:  # the connection is gone: nothing to undo
+        log.warning("rollback impossible: database unreachable")
     title, message = MESSAGES.get(code, MESSAGES[500])
     if _wants_json():
         return jsonify(error=str(title), detail=detail or str(message)), code
     return render_template("errors/error.html", code=code, title=title, message=detail or message), code
+
+
+def _database_unavailable(error: DBAPIError):
+    """503 in the layout, shown as to an anonymous visitor (the account cannot be read)."""
+    log.error("database unavailable on %s %s: %s", request.method, request.path, error.orig or error)
+    g._login_user = current_app.login_manager.anonymous_user()
+    try:
+        body, status = render_error(503)
+    except DBAPIError:
+        body, status = str(MESSAGES[503][1]), 503
+    return body, status, {"Retry-After": "5"}
+
+
+def _is_connection_error(error: Exception) -> bool:
+    """The database cannot be reached or dropped the connection (not a bug of ours)."""
+    return isinstance(error, (OperationalError, InterfaceError)) or (
+        isinstance(error, DBAPIError) and error.connection_invalidated
+    )
 
 
 def init_errors(app) -> None:
@@ -77,6 +99,8 @@ def init_errors(app) -> None:
     def _unexpected(error: Exception):
         if isinstance(error, HTTPException):
             return _http(error)
+        if _is_connection_error(error):
+            return _database_unavailable(error)
         log.exception("unhandled error on %s %s", request.method, request.path)
         if app.config.get("PROPAGATE_EXCEPTIONS") and app.testing:
             raise error

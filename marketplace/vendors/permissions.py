@@ -8,8 +8,10 @@ from marketplace.vendors.models import MemberRole, Vendor
 def _membership(user, vendor: Vendor):
     if user is None or not getattr(user, "is_authenticated", False) or vendor is None:
         return None
-    for membership in vendor.memberships:
-        if membership.user_id == user.id:
+    # The user's few memberships (loaded once per request), not the structure's
+    # many: pages that check each of several offers stay at one query.
+    for membership in user.vendor_memberships:
+        if membership.vendor_id == vendor.id:
             return membership
     return None
 

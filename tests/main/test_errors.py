@@ -68,3 +68,22 @@ def test_healthz_reports_an_unreachable_database(build_app, tmp_path):
     response = unreachable.test_client().get("/healthz")
     assert response.status_code == 503
     assert response.get_json() == {"status": "error", "database": "unreachable"}
+
+
+def test_unreachable_database_gives_a_503_page_without_details(build_app, tmp_path):
+    unreachable = build_app(
+        DATABASE_URL=f"sqlite:///{tmp_path / 'absent' / 'nowhere.db'}", PROPAGATE_EXCEPTIONS=False
+    )
+    client = unreachable.test_client()
+    with client.session_transaction() as sess:  # a signed-in visitor: the account cannot be read either
+        sess["_user_id"] = "1:jeton"
+    for path in ("/", "/catalogue", "/panier"):
+        response = client.get(path)
+        assert response.status_code == 503, path
+        assert response.headers["Retry-After"] == "5"
+        assert "Service momentanément indisponible" in response.text
+        assert "sqlite" not in response.text.lower() and "Traceback" not in response.text
+        _assert_in_layout(response.text)
+    assert client.get("/", headers={"Accept": "application/json"}).get_json()["error"] == (
+        "Service momentanément indisponible"
+    )

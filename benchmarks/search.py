@@ -9,6 +9,16 @@ prints build time, index size and p50/p95 latency over a fixed query mix
 search computes the facet counts, as the search page does. Without
 --database-url, a temporary PostgreSQL database is created and dropped;
 with it, the ``search`` schema of that database is overwritten.
+
+Each backend is measured twice: queries already seen at this index version
+(what the backends keep between queries is used: term documents, facet
+counts), then each query as if seen for the first time (those caches
+cleared before it). The load average is printed with each measure: other
+processes on the machine slow every figure down.
+
+    --index-dir DIR --reuse   keep the Whoosh index in DIR and reuse it (and the
+                              PostgreSQL documents of --database-url) when it
+                              already holds the N offers
 """
 # SQL here is assembled from constant fragments only; every value is a bound parameter.
 # ruff: noqa: S608
@@ -235,21 +245,40 @@ def run_query(backend, text: str, filters: dict) -> SearchResult:
     return result
 
 
-def measure(backend, rounds: int) -> dict:
+def measure(backend, rounds: int, first_time: bool = False) -> dict:
+    """Latencies (ms) over ``rounds`` passes of the query mix, after a warm-up pass.
+
+    ``first_time``: the backend's caches are cleared before each query.
+    """
     for _group, text, filters in QUERY_MIX:  # warm-up
         run_query(backend, text, filters)
     timings: list[float] = []
+    cpu: list[float] = []
     by_group: dict[str, list[float]] = {}
     totals = {}
+    load_before = os.getloadavg()[0]
     for _ in range(rounds):
         for group, text, filters in QUERY_MIX:
-            t0 = time.perf_counter()
+            if first_time and hasattr(backend, "clear_caches"):
+                backend.clear_caches()
+            t0, c0 = time.perf_counter(), time.process_time()
             result = run_query(backend, text, filters)
             elapsed = (time.perf_counter() - t0) * 1000
+            cpu.append((time.process_time() - c0) * 1000)
             timings.append(elapsed)
             by_group.setdefault(group, []).append(elapsed)
             totals[(text, tuple(sorted(filters)))] = result.total
-    return {"all": timings, "groups": by_group, "totals": totals}
+    load = (load_before + os.getloadavg()[0]) / 2
+    return {"all": timings, "cpu": cpu, "groups": by_group, "totals": totals, "load": load}
+
+
+def indexed_count(backend) -> int:
+    """How many documents the backend's index holds (0 if it has none)."""
+    try:
+        return backend.search(SearchQuery(text="", per_page=1)).total
+    except Exception:  # noqa: BLE001 - no usable index
+        db.session.rollback()
+        return 0
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -279,6 +308,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--backends", default="whoosh,postgres,like")
     parser.add_argument("--database-url", help="a PostgreSQL database to use (its search schema is overwritten)")
     parser.add_argument("--server-url", default=DEFAULT_SERVER, help="where to create a temporary database")
+    parser.add_argument("--index-dir", help="where to build the Whoosh index (kept); a temporary directory by default")
+    parser.add_argument("--reuse", action="store_true", help="reuse indexes that already hold the N offers")
     args = parser.parse_args(argv)
     backends = [b.strip() for b in args.backends.split(",") if b.strip()]
 
@@ -290,6 +321,7 @@ def main(argv: list[str] | None = None) -> int:
             url = stack.enter_context(temporary_database(args.server_url, prefix="ms_bench"))
         workdir = Path(tempfile.mkdtemp(prefix="search-bench-"))
         stack.callback(shutil.rmtree, workdir, ignore_errors=True)
+        whoosh_dir = Path(args.index_dir) if args.index_dir else workdir / "whoosh"
         app = create_app(
             {"ENV_NAME": "testing", "DATABASE_URL": url or f"sqlite:///{workdir / 'bench.db'}",
              "SEARCH_INDEX_DIR": str(workdir / "index")}
@@ -297,25 +329,29 @@ def main(argv: list[str] | None = None) -> int:
         stack.enter_context(app.app_context())
 
         print(f"Search benchmark: {args.offers:,} synthetic offers, {len(QUERY_MIX)} queries x {args.rounds} rounds, "
-              f"{os.cpu_count()} CPU(s)", flush=True)
+              f"{os.cpu_count()} CPU(s), load average {os.getloadavg()[0]:.1f}", flush=True)
         rows = []
         pg_built = False
         for name in backends:
             if name == "whoosh":
                 from marketplace.search.backends.whoosh_backend import WhooshBackend
 
-                backend = WhooshBackend(workdir / "whoosh")
-                t0 = time.perf_counter()
-                backend.rebuild(synthetic_documents(args.offers))
-                build = time.perf_counter() - t0
-                size = directory_size(workdir / "whoosh")
+                backend = WhooshBackend(whoosh_dir)
+                build = None
+                if not (args.reuse and backend.exists() and indexed_count(backend) == args.offers):
+                    t0 = time.perf_counter()
+                    backend.rebuild(synthetic_documents(args.offers))
+                    build = time.perf_counter() - t0
+                size = directory_size(whoosh_dir)
             elif name == "postgres" or (name == "like" and not pg_built):
                 from marketplace.search.backends.postgres_backend import PostgresBackend
 
                 backend = PostgresBackend()
-                t0 = time.perf_counter()
-                backend.rebuild(synthetic_documents(args.offers))
-                build = time.perf_counter() - t0
+                build = None
+                if not (args.reuse and indexed_count(backend) == args.offers):
+                    t0 = time.perf_counter()
+                    backend.rebuild(synthetic_documents(args.offers))
+                    build = time.perf_counter() - t0
                 size = postgres_size()
                 pg_built = True
                 if name == "like":
@@ -324,14 +360,17 @@ def main(argv: list[str] | None = None) -> int:
                 backend, build, size = LikeBaseline(), None, None
             else:
                 parser.error(f"unknown backend {name}")
-            print(f"  {name}: index built, measuring…", flush=True)
-            result = measure(backend, args.rounds)
+            print(f"  {name}: index {'built' if build is not None else 'ready'}, measuring…", flush=True)
+            rows.append((name, build, size, measure(backend, args.rounds)))
             db.session.rollback()
-            rows.append((name, build, size, result))
+            if name != "like":
+                print(f"  {name}: measuring queries seen for the first time…", flush=True)
+                rows.append((f"{name} (first time)", None, None, measure(backend, args.rounds, first_time=True)))
+                db.session.rollback()
 
         print()
         groups = list(dict.fromkeys(g for g, _, _ in QUERY_MIX))
-        header = ["backend", "offers", "build", "index size", "p50 ms", "p95 ms"] + [f"p95 {g}" for g in groups]
+        header = ["backend", "offers", "build", "index size", "load", "p50 ms", "p95 ms"] + [f"p95 {g}" for g in groups]
         print("| " + " | ".join(header) + " |")
         print("|" + "|".join("---" for _ in header) + "|")
         for name, build, size, result in rows:
@@ -339,16 +378,21 @@ def main(argv: list[str] | None = None) -> int:
                 name,
                 f"{args.offers:,}",
                 "-" if build is None else f"{build:.1f} s",
-                "(table scan)" if size is None else human_size(size),
+                ("(table scan)" if name == "like" else "-") if size is None else human_size(size),
+                f"{result['load']:.1f}",
                 f"{percentile(result['all'], 50):.1f}",
                 f"{percentile(result['all'], 95):.1f}",
             ] + [f"{percentile(result['groups'][g], 95):.1f}" for g in groups]
             print("| " + " | ".join(cells) + " |")
+        for name, _build, _size, result in rows:
+            if name.startswith("whoosh"):  # everything runs in this process: its CPU time is the idle-machine latency
+                print(f"{name}: CPU time per query p50 {percentile(result['cpu'], 50):.1f} ms, "
+                      f"p95 {percentile(result['cpu'], 95):.1f} ms")
         print()
         print("Hits per query (total):")
         for group, text, filters in QUERY_MIX:
             key = (text, tuple(sorted(filters)))
-            counts = ", ".join(f"{name} {r['totals'][key]}" for name, _, _, r in rows)
+            counts = ", ".join(f"{name} {r['totals'][key]}" for name, _, _, r in rows if "(" not in name)
             print(f"  {group:<12} {text or '(empty)'!r:<26} {filters or ''}  {counts}")
     return 0
 

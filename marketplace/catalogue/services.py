@@ -6,12 +6,14 @@ with row locks.
 from __future__ import annotations
 
 import dataclasses
+import time
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from flask import url_for
+from flask import current_app, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import contains_eager, lazyload
 
 from marketplace.catalogue import markup
 from marketplace.catalogue.models import (
@@ -169,7 +171,21 @@ def category_path(category: Category) -> list[Category]:
 
 
 def visible_counts_by_category() -> dict[int, int]:
-    """Visible offers per category, each counted in its own category and its parent."""
+    """Visible offers per category, each counted in its own category and its parent.
+
+    Counting means reading every visible offer: each process keeps the answer
+    CATALOGUE_COUNTS_TTL seconds (the counts shown may lag that much)."""
+    ttl = current_app.config.get("CATALOGUE_COUNTS_TTL", 0)
+    cached = current_app.extensions.get("catalogue_counts")
+    if ttl and cached and cached[0] > time.monotonic():
+        return cached[1]
+    counts = _count_visible_by_category()
+    if ttl:
+        current_app.extensions["catalogue_counts"] = (time.monotonic() + ttl, counts)
+    return counts
+
+
+def _count_visible_by_category() -> dict[int, int]:
     rows = db.session.execute(
         visible_offers_query().with_only_columns(Offer.category_id, sa.func.count()).group_by(Offer.category_id)
     ).all()
@@ -214,41 +230,119 @@ def _sorted(stmt: sa.Select, sort: str) -> sa.Select:
     return stmt.order_by(Offer.published_at.desc(), Offer.id.desc())
 
 
+# Sort of the listing pages -> sort of the search service.
+SEARCH_SORTS = {"nouveautes": "newest", "prix-croissant": "price_asc", "prix-decroissant": "price_desc", "alphabetique": "title"}
+
+
 @dataclass
 class BrowseFilters:
     sort: str = DEFAULT_SORT
     label: Label | None = None
     kind: OfferKind | None = None
+    price_band: str | None = None
 
     @classmethod
     def parse(cls, args) -> BrowseFilters:
+        from marketplace.search.backends.base import PRICE_BANDS
+
         sort = args.get("tri", DEFAULT_SORT)
         if sort not in SORTS:
             sort = DEFAULT_SORT
         label = next((lab for lab in Label if lab.value == args.get("label")), None)
         kind = next((k for k in OfferKind if k.value == args.get("type")), None)
-        return cls(sort=sort, label=label, kind=kind)
+        band = args.get("prix")
+        return cls(sort=sort, label=label, kind=kind, price_band=band if band in PRICE_BANDS else None)
+
+    @property
+    def active(self) -> bool:
+        return any((self.label, self.kind, self.price_band))
+
+    def args(self) -> dict[str, str]:
+        """These filters as query string arguments (links to other categories keep them)."""
+        values = {
+            "tri": self.sort if self.sort != DEFAULT_SORT else None,
+            "label": self.label.value if self.label else None,
+            "type": self.kind.value if self.kind else None,
+            "prix": self.price_band,
+        }
+        return {key: value for key, value in values.items() if value}
 
 
-def _filtered(stmt: sa.Select, filters: BrowseFilters) -> sa.Select:
+def _for_cards(stmt: sa.Select) -> sa.Select:
+    """What an offer card shows, loaded with a query of visible offers: the structure
+    from the join already there (without its sectors); category, labels and images
+    come by one query each, whatever the number of offers."""
+    return stmt.options(contains_eager(Offer.vendor).options(lazyload(Vendor.sector_rows)))
+
+
+@dataclass
+class Listing:
+    """One page of the catalogue or of a category, with the counts of its filters."""
+
+    page: Page
+    # Facet ("kind", "labels", "price_band") -> value -> offers, each counted with the other filters.
+    counts: dict[str, dict[str, int]]
+    # Category id -> offers in it or below it, with the same filters.
+    by_category: dict[int, int]
+
+
+def browse(filters: BrowseFilters, category: Category | None = None, page: int = 1, per_page: int = 24) -> Listing:
+    """The visible offers of the catalogue, or of a category and its subcategories.
+
+    Read through the search service (an empty query), like the search page:
+    the filters, the sorts and the counts come from the index; the offers of
+    the page are then loaded for their cards.
+    """
+    from marketplace.search import service as search
+
+    wanted = {"kind": [filters.kind.value] if filters.kind else [kind.value for kind in OfferKind]}
+    if category is not None:
+        wanted["category"] = [category.slug]
     if filters.label is not None:
-        stmt = stmt.where(Offer.label_rows.any(label=filters.label))
-    if filters.kind is not None:
-        stmt = stmt.where(Offer.kind == filters.kind)
-    return _sorted(stmt, filters.sort)
+        wanted["labels"] = [filters.label.value]
+    if filters.price_band:
+        wanted["price_band"] = [filters.price_band]
+    result = search.search("", wanted, sort=SEARCH_SORTS[filters.sort], page=page, per_page=per_page)
+    return Listing(
+        page=Page(items=offers_by_ids(search.record_ids(result, "offer")), page=page, per_page=per_page,
+                  total=result.total),
+        counts={name: search.facet_counts(result, name) for name in ("kind", "labels", "price_band")},
+        by_category=_with_ancestors(search.facet_counts(result, "category")),
+    )
 
 
-def category_offers(category: Category, filters: BrowseFilters, page: int = 1, per_page: int = 24) -> Page:
-    stmt = visible_offers_query().where(Offer.category_id.in_(_subtree_ids(category)))
-    return paginate(db.session, _filtered(stmt, filters), page=page, per_page=per_page)
+def _with_ancestors(by_slug: dict[str, int]) -> dict[int, int]:
+    """Offers per category id, each counted in its own category and in every ancestor."""
+    rows = categories()
+    ids = {row.slug: row.id for row in rows}
+    parents = {row.id: row.parent_id for row in rows}
+    counts: dict[int, int] = {}
+    for slug, count in by_slug.items():
+        category_id, depth = ids.get(slug), 0
+        while category_id is not None and depth < 10:
+            counts[category_id] = counts.get(category_id, 0) + count
+            category_id, depth = parents.get(category_id), depth + 1
+    return counts
 
 
-def all_offers(filters: BrowseFilters, page: int = 1, per_page: int = 24) -> Page:
-    return paginate(db.session, _filtered(visible_offers_query(), filters), page=page, per_page=per_page)
+def _newest_ids(stmt: sa.Select, limit: int) -> list[int]:
+    return list(db.session.scalars(_sorted(stmt.with_only_columns(Offer.id), "nouveautes").limit(limit)))
+
+
+def offers_by_ids(ids: list[int]) -> list[Offer]:
+    """The visible offers among ``ids``, in that order, ready for their cards."""
+    if not ids:
+        return []
+    found = {o.id: o for o in db.session.scalars(_for_cards(visible_offers_query().where(Offer.id.in_(set(ids)))))}
+    return [found[i] for i in ids if i in found]
 
 
 def new_offers(limit: int = 8) -> list[Offer]:
-    return list(db.session.scalars(_sorted(visible_offers_query(), "nouveautes").limit(limit)))
+    return offers_by_ids(_newest_ids(visible_offers_query(), limit))
+
+
+def _local_ids(dep, limit: int) -> list[int]:
+    return _newest_ids(visible_offers_query().where(Vendor.departement_code == dep.code), limit) if dep else []
 
 
 def local_offers(postal_code: str | None, limit: int = 8) -> tuple[object | None, list[Offer]]:
@@ -256,23 +350,39 @@ def local_offers(postal_code: str | None, limit: int = 8) -> tuple[object | None
     dep = departement_from_postal_code(postal_code) if postal_code else None
     if dep is None:
         return None, []
-    stmt = visible_offers_query().where(Vendor.departement_code == dep.code)
-    return dep, list(db.session.scalars(_sorted(stmt, "nouveautes").limit(limit)))
+    return dep, offers_by_ids(_local_ids(dep, limit))
+
+
+def _descendants(category_id: int, rows: list[Category]) -> list[int]:
+    """``category_id`` and the ids of its descendants, from the loaded tree."""
+    children: dict[int | None, list[int]] = {}
+    for row in rows:
+        children.setdefault(row.parent_id, []).append(row.id)
+    ids, frontier = [category_id], [category_id]
+    while frontier:
+        frontier = [child for cid in frontier for child in children.get(cid, []) if child not in ids]
+        ids.extend(frontier)
+    return ids
+
+
+def _section_ids(counts: dict[int, int], per_category: int, max_categories: int) -> list[tuple[Category, list[int]]]:
+    rows = categories()
+    sections = []
+    for parent in (row for row in rows if row.parent_id is None):
+        if not counts.get(parent.id):
+            continue
+        stmt = visible_offers_query().where(Offer.category_id.in_(_descendants(parent.id, rows)))
+        sections.append((parent, _newest_ids(stmt, per_category)))
+        if len(sections) >= max_categories:
+            break
+    return sections
 
 
 def home_sections(per_category: int = 4, max_categories: int = 6) -> list[tuple[Category, list[Offer]]]:
     """The top-level categories that have visible offers, each with its newest offers."""
-    counts = visible_counts_by_category()
-    sections = []
-    for parent, _kids in category_tree():
-        if not counts.get(parent.id):
-            continue
-        stmt = visible_offers_query().where(Offer.category_id.in_(_subtree_ids(parent)))
-        offers = list(db.session.scalars(_sorted(stmt, "nouveautes").limit(per_category)))
-        sections.append((parent, offers))
-        if len(sections) >= max_categories:
-            break
-    return sections
+    sections = _section_ids(visible_counts_by_category(), per_category, max_categories)
+    offers = {o.id: o for o in offers_by_ids([i for _parent, ids in sections for i in ids])}
+    return [(parent, [offers[i] for i in ids if i in offers]) for parent, ids in sections]
 
 
 @dataclass
@@ -285,27 +395,36 @@ class HomeSections:
 
 
 def home_page(postal_code: str | None) -> HomeSections:
-    """Everything the home page shows from the catalogue."""
-    dep, local = local_offers(postal_code)
+    """Everything the home page shows from the catalogue; the offers of every section
+    are loaded together."""
+    dep = departement_from_postal_code(postal_code) if postal_code else None
     counts = visible_counts_by_category()
     top = [(parent, counts[parent.id]) for parent, _kids in category_tree() if counts.get(parent.id)]
+    new_ids = _newest_ids(visible_offers_query(), 8)
+    local_ids = _local_ids(dep, 8)
+    sections = _section_ids(counts, per_category=4, max_categories=3)
+    offers = {o.id: o for o in offers_by_ids(new_ids + local_ids + [i for _p, ids in sections for i in ids])}
+
+    def pick(ids: list[int]) -> list[Offer]:
+        return [offers[i] for i in ids if i in offers]
+
     return HomeSections(
-        new=new_offers(8),
+        new=pick(new_ids),
         local_departement=dep,
-        local=local,
-        by_category=home_sections(per_category=4, max_categories=3),
+        local=pick(local_ids),
+        by_category=[(parent, pick(ids)) for parent, ids in sections],
         top_categories=top,
     )
 
 
 def vendor_public_offers(vendor: Vendor, page: int = 1, per_page: int = 12) -> Page:
     stmt = visible_offers_query().where(Offer.vendor_id == vendor.id)
-    return paginate(db.session, _sorted(stmt, "nouveautes"), page=page, per_page=per_page)
+    return paginate(db.session, _for_cards(_sorted(stmt, "nouveautes")), page=page, per_page=per_page)
 
 
 def related_offers(offer: Offer, limit: int = 4) -> list[Offer]:
     stmt = visible_offers_query().where(Offer.category_id == offer.category_id, Offer.id != offer.id)
-    return list(db.session.scalars(_sorted(stmt, "nouveautes").limit(limit)))
+    return list(db.session.scalars(_for_cards(_sorted(stmt, "nouveautes").limit(limit))))
 
 
 def offer_for_viewer(user, offer_id: int) -> Offer:

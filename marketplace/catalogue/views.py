@@ -35,15 +35,15 @@ bp = Blueprint("catalogue", __name__)
 @public
 def index():
     filters = services.BrowseFilters.parse(request.args)
-    page = services.all_offers(filters, page=page_arg(request.args))
+    listing = services.browse(filters, page=page_arg(request.args))
     return render_template(
         "catalogue/index.html",
-        page=page,
+        page=listing.page,
+        listing=listing,
         filters=filters,
         tree=services.category_tree(),
-        counts=services.visible_counts_by_category(),
-        sorts=services.SORTS,
-        labels=[(lab.value, LABEL_LABELS[lab]) for lab in Label],
+        counts=listing.by_category,
+        **_filter_choices(),
     )
 
 
@@ -54,18 +54,28 @@ def category(slug: str):
     if category is None:
         abort(404)
     filters = services.BrowseFilters.parse(request.args)
-    page = services.category_offers(category, filters, page=page_arg(request.args))
+    listing = services.browse(filters, category, page=page_arg(request.args))
     return render_template(
         "catalogue/category.html",
         category=category,
         path=services.category_path(category),
         children=category.children,
-        counts=services.visible_counts_by_category(),
-        page=page,
+        counts=listing.by_category,
+        page=listing.page,
+        listing=listing,
         filters=filters,
-        sorts=services.SORTS,
-        labels=[(lab.value, LABEL_LABELS[lab]) for lab in Label],
+        **_filter_choices(),
     )
+
+
+def _filter_choices() -> dict:
+    from marketplace.search.service import price_band_names
+
+    return {
+        "sorts": services.SORTS,
+        "labels": [(lab.value, LABEL_LABELS[lab]) for lab in Label],
+        "price_bands": list(price_band_names().items()),
+    }
 
 
 @bp.get("/offres/<int:offer_id>")

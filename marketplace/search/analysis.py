@@ -39,6 +39,8 @@ def fold(text: str | None) -> str:
     """Lowercase, accents and ligatures folded: "Épicée Œuf" -> "epicee oeuf"."""
     if not text:
         return ""
+    if text.isascii():
+        return text.lower()
     text = text.lower().translate(_LIGATURES)
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
@@ -68,6 +70,11 @@ def stem(word: str) -> str:
     if len(word) <= 2 or word.isdigit():
         return word
     return _stemmer().stem(word)
+
+
+@lru_cache(maxsize=50_000)
+def _word_stem(word: str) -> str:
+    return stem(fold(word))
 
 
 def max_edits(word: str) -> int:
@@ -108,7 +115,7 @@ def highlight(text: str | None, query_terms: list[str], max_chars: int = 220) ->
     if not text:
         return Markup("")
     stems = {stem(t) for t in query_terms}
-    matches = [m for m in WORD_RE.finditer(text) if stems and stem(fold(m.group())) in stems]
+    matches = [m for m in WORD_RE.finditer(text) if stems and _word_stem(m.group()) in stems]
     start = 0
     if matches and matches[0].start() > max_chars // 3:
         start = text.rfind(" ", 0, matches[0].start() - max_chars // 4) + 1

@@ -65,6 +65,7 @@ def build_offer_doc(offer: Offer) -> dict:
         "vendor_name": vendor.name,
         "vendor_slug": vendor.slug,
         "sectors": _sector_labels(vendor),
+        "sector": [s.value for s in vendor.sectors],
         "legal_form": vendor.legal_form.value if vendor.legal_form else "",
         "commune": vendor.commune or "",
         "departement": vendor.departement_code or "",
@@ -87,6 +88,7 @@ def build_vendor_doc(vendor: Vendor) -> dict:
         "vendor_name": vendor.name,
         "vendor_slug": vendor.slug,
         "sectors": _sector_labels(vendor),
+        "sector": [s.value for s in vendor.sectors],
         "legal_form": vendor.legal_form.value if vendor.legal_form else "",
         "commune": vendor.commune or "",
         "departement": vendor.departement_code or "",
@@ -126,15 +128,21 @@ def count_all_documents() -> int:
     return (offers or 0) + (vendors or 0)
 
 
-def current_document(doc_id: str) -> dict | None:
-    """The document for this id as the database says now, or None if it must not be found."""
-    parsed = parse_doc_id(doc_id)
-    if parsed is None:
-        return None
-    kind, number = parsed
+def current_documents(doc_ids) -> tuple[list[dict], list[str]]:
+    """(documents as the database says now, ids that must not be found) for these document ids."""
+    wanted: dict[str, list[int]] = {"offer": [], "vendor": []}
+    for doc_id in doc_ids:
+        parsed = parse_doc_id(doc_id)
+        if parsed is not None:
+            wanted[parsed[0]].append(parsed[1])
+    docs: list[dict] = []
+    sources = (
+        (wanted["offer"], visible_offers_query(), Offer.id, build_offer_doc),
+        (wanted["vendor"], approved_vendors_query(), Vendor.id, build_vendor_doc),
+    )
     with _url_context():
-        if kind == "offer":
-            offer = db.session.scalar(visible_offers_query().where(Offer.id == number))
-            return build_offer_doc(offer) if offer else None
-        vendor = db.session.scalar(approved_vendors_query().where(Vendor.id == number))
-        return build_vendor_doc(vendor) if vendor else None
+        for ids, stmt, column, build in sources:
+            for start in range(0, len(ids), 500):
+                docs += [build(row) for row in db.session.scalars(stmt.where(column.in_(ids[start:start + 500])))]
+    found = {doc["id"] for doc in docs}
+    return docs, sorted(set(doc_ids) - found)

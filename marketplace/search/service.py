@@ -23,6 +23,7 @@ from marketplace.extensions import db
 from marketplace.search import analysis
 from marketplace.search.backends.base import (
     FACET_NAMES,
+    MULTI_VALUED,
     PRICE_BANDS,
     SORTS,
     Hit,
@@ -37,6 +38,7 @@ from marketplace.search.documents import (
     build_vendor_doc,
     count_all_documents,
     iter_all_documents,
+    parse_doc_id,
 )
 from marketplace.vendors.models import Vendor
 
@@ -225,8 +227,8 @@ def _text_condition(columns, words: list[str]):
 
 def _matches(doc: dict, filters: dict[str, list[str]]) -> bool:
     for name, values in filters.items():
-        if name == "labels":
-            if not set(values) & set(doc.get("labels") or []):
+        if name in MULTI_VALUED:
+            if not set(values) & set(doc.get(name) or []):
                 return False
         elif name == "price_band":
             if price_band(doc.get("price_cents")) not in values:
@@ -239,8 +241,8 @@ def _matches(doc: dict, filters: dict[str, list[str]]) -> bool:
 
 
 def _doc_values(doc: dict, name: str) -> list[str]:
-    if name == "labels":
-        return list(doc.get("labels") or [])
+    if name in MULTI_VALUED:
+        return list(doc.get(name) or [])
     if name == "price_band":
         band = price_band(doc.get("price_cents"))
         return [band] if band else []
@@ -278,8 +280,10 @@ def database_search(query: SearchQuery) -> SearchResult:
         matching.sort(key=lambda d: (d["price_cents"] is None, d["price_cents"] or 0))
     elif query.sort == "price_desc":
         matching.sort(key=lambda d: -(d["price_cents"] or -1))
-    elif query.sort == "newest":
+    elif query.sort == "newest" or (query.sort == "relevance" and not words):
         matching.sort(key=lambda d: d["published_at"] is not None and d["published_at"].timestamp(), reverse=True)
+    elif query.sort == "title":
+        matching.sort(key=lambda d: analysis.fold(d["title"]))
     start = (query.page - 1) * query.per_page
     folded = [analysis.fold(w) for w in words]
     hits = [
@@ -303,6 +307,7 @@ URL_FILTERS = {
     "label": "labels",
     "departement": "departement",
     "statut": "legal_form",
+    "secteur": "sector",
     "prix": "price_band",
     "canal": "channel",
 }
@@ -355,7 +360,7 @@ def parse_args(args) -> tuple[str, dict[str, list[str]], str, int]:
 def _value_labels(name: str, values: list[str]) -> dict[str, str]:
     from marketplace.catalogue.models import CHANNEL_LABELS, LABEL_LABELS, Channels, Label
     from marketplace.core.territories import departement
-    from marketplace.vendors.models import LEGAL_FORM_LABELS, LegalForm
+    from marketplace.vendors.models import LEGAL_FORM_LABELS, SECTOR_LABELS, LegalForm, Sector
 
     if name == "kind":
         return {"product": _("Produits"), "service": _("Services"), "supplier": _("Fournisseurs")}
@@ -372,6 +377,8 @@ def _value_labels(name: str, values: list[str]) -> dict[str, str]:
         return out
     if name == "legal_form":
         return {f.value: str(LEGAL_FORM_LABELS[f]) for f in LegalForm}
+    if name == "sector":
+        return {s.value: str(SECTOR_LABELS[s]) for s in Sector}
     if name == "price_band":
         return {
             "0-10": _("Moins de 10 €"), "10-25": _("De 10 à 25 €"), "25-50": _("De 25 à 50 €"),
@@ -387,6 +394,7 @@ FACET_LEGENDS = {
     "labels": _l("Labels"),
     "departement": _l("Département"),
     "legal_form": _l("Statut de la structure"),
+    "sector": _l("Secteur"),
     "price_band": _l("Prix"),
     "channel": _l("Mode d'achat"),
 }
@@ -437,3 +445,26 @@ def results_url(args: dict[str, list[str]]) -> str:
 
 def label_names() -> dict[str, str]:
     return _value_labels("labels", [])
+
+
+def price_band_names() -> dict[str, str]:
+    """Price band code -> its French name, cheapest first."""
+    return _value_labels("price_band", [])
+
+
+# ---------------------------------------------------------------- listing pages
+
+
+def record_ids(result: SearchResult, kind: str) -> list[int]:
+    """The database ids of the hits that are offers (``kind="offer"``) or structures (``"vendor"``), in order."""
+    ids = []
+    for hit in result.hits:
+        parsed = parse_doc_id(hit.id)
+        if parsed is not None and parsed[0] == kind:
+            ids.append(parsed[1])
+    return ids
+
+
+def facet_counts(result: SearchResult, name: str) -> dict[str, int]:
+    """value -> count of one facet of a result."""
+    return dict(result.facets.get(name, []))

@@ -12,7 +12,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from marketplace.core.clock import now_utc
-from marketplace.core.pagination import Page, paginate
+from marketplace.core.pagination import Page
 from marketplace.core.territories import choices as departement_choices
 from marketplace.core.territories import departement
 from marketplace.extensions import db
@@ -22,7 +22,6 @@ from marketplace.vendors.models import (
     LegalForm,
     Sector,
     Vendor,
-    VendorSector,
     VendorStatus,
 )
 
@@ -56,17 +55,38 @@ class DirectoryFilters:
         return any((self.sector, self.legal_form, self.departement))
 
 
-def directory(filters: DirectoryFilters, page: int = 1, per_page: int = PER_PAGE) -> Page:
-    stmt = sa.select(Vendor).where(Vendor.status == VendorStatus.APPROVED)
+@dataclass
+class Directory:
+    """One page of the directory, with the counts of its filters."""
+
+    page: Page
+    # Facet ("sector", "legal_form", "departement") -> value -> structures, each counted with the other filters.
+    counts: dict[str, dict[str, int]]
+
+
+def directory(filters: DirectoryFilters, page: int = 1, per_page: int = PER_PAGE) -> Directory:
+    """The approved structures in alphabetical order, read through the search service (an empty query)."""
+    from marketplace.search import service as search
+
+    wanted = {"kind": ["supplier"]}
     if filters.sector is not None:
-        stmt = stmt.where(
-            sa.exists().where(VendorSector.vendor_id == Vendor.id, VendorSector.sector == filters.sector)
-        )
+        wanted["sector"] = [filters.sector.value]
     if filters.legal_form is not None:
-        stmt = stmt.where(Vendor.legal_form == filters.legal_form)
+        wanted["legal_form"] = [filters.legal_form.value]
     if filters.departement is not None:
-        stmt = stmt.where(Vendor.departement_code == filters.departement)
-    return paginate(db.session, stmt.order_by(Vendor.name, Vendor.id), page=page, per_page=per_page)
+        wanted["departement"] = [filters.departement]
+    result = search.search("", wanted, sort="title", page=page, per_page=per_page)
+    ids = search.record_ids(result, "vendor")
+    found = {
+        vendor.id: vendor
+        for vendor in db.session.scalars(
+            sa.select(Vendor).where(Vendor.id.in_(ids), Vendor.status == VendorStatus.APPROVED)
+        )
+    } if ids else {}
+    return Directory(
+        page=Page(items=[found[i] for i in ids if i in found], page=page, per_page=per_page, total=result.total),
+        counts={name: search.facet_counts(result, name) for name in ("sector", "legal_form", "departement")},
+    )
 
 
 def eligible_departements() -> list[tuple[str, str]]:

@@ -33,10 +33,11 @@ def become():
 @public
 def directory():
     filters = public_q.DirectoryFilters.parse(request.args, current_app.config["ELIGIBLE_DEPARTEMENTS"])
-    page = public_q.directory(filters, page=page_arg(request.args))
+    listing = public_q.directory(filters, page=page_arg(request.args))
     return render_template(
         "vendors/directory.html",
-        page=page,
+        page=listing.page,
+        counts=listing.counts,
         filters=filters,
         sectors=[(s.value, SECTOR_LABELS[s]) for s in Sector],
         legal_forms=[(f.value, LEGAL_FORM_LABELS[f]) for f in LegalForm],

@@ -3,8 +3,9 @@
 A document is a plain dict built by ``marketplace.search.documents``:
 id ("offer-<id>" / "vendor-<id>"), kind ("product" | "service" | "supplier"),
 title, description, category, category_slug, labels (codes), vendor_name,
-vendor_slug, sectors, legal_form, commune, departement, price_cents (int or
-None), channel ("b2c" | "b2b" | "both"), published_at (aware datetime), url.
+vendor_slug, sectors (French names, searched), sector (codes, filtered),
+legal_form, commune, departement, price_cents (int or None), channel
+("b2c" | "b2b" | "both"), published_at (aware datetime), url.
 """
 from __future__ import annotations
 
@@ -13,8 +14,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 KINDS = ("product", "service", "supplier")
-SORTS = ("relevance", "price_asc", "price_desc", "newest")
-FILTER_NAMES = ("kind", "category", "labels", "departement", "legal_form", "price_band", "channel")
+SORTS = ("relevance", "price_asc", "price_desc", "newest", "title")
+FILTER_NAMES = ("kind", "category", "labels", "departement", "legal_form", "sector", "price_band", "channel")
+# Filters whose documents hold a list of values (a document matches when one of them is wanted).
+MULTI_VALUED = frozenset({"labels", "sector"})
 FACET_NAMES = FILTER_NAMES
 
 # Price bands in euros: code -> (min cents inclusive, max cents exclusive or None).
@@ -41,7 +44,8 @@ def price_band(price_cents: int | None) -> str | None:
 class SearchQuery:
     text: str = ""
     # Filter name -> accepted values (OR within a filter, AND across filters).
-    # "category" holds category slugs and matches the category and its descendants.
+    # "category" holds category slugs, matched exactly: the query service adds the
+    # slugs of the descendants of the categories asked for.
     filters: dict[str, list[str]] = field(default_factory=dict)
     sort: str = "relevance"
     page: int = 1
@@ -108,3 +112,6 @@ class SearchBackend(ABC):
     @abstractmethod
     def healthy(self) -> bool:
         """True when the index exists and can be read."""
+
+    def clear_caches(self) -> None:  # noqa: B027 - optional: a backend without caches has nothing to do
+        """Forget what is kept between queries, as if each query came for the first time."""

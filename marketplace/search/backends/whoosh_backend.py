@@ -5,23 +5,33 @@ lock in time appends its operations to a journal (pending.jsonl, one JSON
 line per operation, appended atomically) that the next writer replays first,
 so several web processes never lose an update nor fail on the lock.
 A rebuild fills a fresh directory and swaps it in.
+
+Searching does not ask Whoosh to collect every hit: the matching documents,
+the filters and the facet counts are computed over per-segment bitsets
+(``bitsets.py``), kept between queries; then only the page of hits is read.
+When at most ``RANK_ALL_LIMIT`` documents match, they are all ranked (the
+weight of the field each word is found in, times the word's rarity); beyond,
+documents with the words in their title come first, newest first. A few
+searchers are kept open between queries and replaced when the index changes.
 """
 from __future__ import annotations
 
 import datetime as dt
 import json
 import logging
+import math
 import os
 import shutil
 import threading
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable
+from contextlib import contextmanager
+from heapq import merge
+from itertools import islice
 from pathlib import Path
 
 from whoosh import index as windex
 from whoosh import query as Q
-from whoosh import sorting
-from whoosh.analysis import Filter, RegexTokenizer
-from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
 from marketplace.search import analysis
 from marketplace.search.backends.base import (
@@ -31,7 +41,18 @@ from marketplace.search.backends.base import (
     SearchQuery,
     SearchResult,
     SearchUnavailable,
-    price_band,
+)
+from marketplace.search.backends.bitsets import SegmentCache, positions
+
+# Indexes built by earlier versions pickled the analyzer under this module: it stays importable, so
+# that they open and are found outdated (then rebuilt).
+from marketplace.search.backends.whoosh_schema import (  # noqa: F401
+    FACET_FIELDS,
+    SORT_COLUMNS,
+    TEXT_FIELDS,
+    FrenchFilter,
+    make_schema,
+    to_fields,
 )
 
 log = logging.getLogger(__name__)
@@ -39,154 +60,11 @@ log = logging.getLogger(__name__)
 INDEX_NAME = "MAIN"
 JOURNAL = "pending.jsonl"
 LOCK_TIMEOUT = 5.0
-NO_PRICE = 10**12
-
-
-class FrenchFilter(Filter):
-    """Folds accents, drops French stop words and, if ``stemming``, stems."""
-
-    def __init__(self, stemming: bool = True):
-        self.stemming = stemming
-
-    def __eq__(self, other):
-        return type(other) is type(self) and other.stemming == self.stemming
-
-    def __call__(self, tokens):
-        for t in tokens:
-            word = analysis.fold(t.text)
-            if word in analysis.STOP_WORDS:
-                continue
-            t.text = analysis.stem(word) if self.stemming else word
-            yield t
-
-
-def french_analyzer():
-    return RegexTokenizer(r"\w+") | FrenchFilter(stemming=True)
-
-
-def folded_analyzer():
-    return RegexTokenizer(r"\w+") | FrenchFilter(stemming=False)
-
-
-# Text fields queried for each term, with their weight (title > category and
-# labels > vendor, sectors, commune > description).
-TEXT_FIELDS = {"title": 5.0, "category": 2.5, "labels_text": 2.5, "vendor": 1.5, "description": 1.0}
-
-FACET_FIELDS = {
-    "kind": "kind",
-    "category": "category_slug",
-    "labels": "labels",
-    "departement": "departement",
-    "legal_form": "legal_form",
-    "price_band": "price_band",
-    "channel": "channel",
-}
-assert set(FACET_FIELDS) == set(FACET_NAMES)
-
-
-def make_schema() -> Schema:
-    fr = french_analyzer()
-    folded = folded_analyzer()
-    return Schema(
-        id=ID(stored=True, unique=True),
-        kind=ID(stored=True, sortable=True),
-        title=TEXT(analyzer=fr, stored=True),
-        title_fold=TEXT(analyzer=folded),
-        category=TEXT(analyzer=fr),
-        labels_text=TEXT(analyzer=fr),
-        vendor=TEXT(analyzer=fr),
-        description=TEXT(analyzer=fr, stored=True),
-        fuzzy=TEXT(analyzer=folded),
-        category_slug=ID(stored=True, sortable=True),
-        labels=KEYWORD(stored=True, commas=True, scorable=False),
-        departement=ID(stored=True, sortable=True),
-        legal_form=ID(stored=True, sortable=True),
-        price_band=ID(stored=True, sortable=True),
-        channel=ID(stored=True, sortable=True),
-        price_asc=NUMERIC(bits=64, sortable=True, signed=True),
-        price_desc=NUMERIC(bits=64, sortable=True, signed=True),
-        published=NUMERIC(bits=64, sortable=True, signed=True),
-        price_cents=STORED,
-        vendor_name=STORED,
-        commune=STORED,
-        url=STORED,
-    )
-
-
-def _label_names(codes: list[str]) -> list[str]:
-    from flask_babel import force_locale
-
-    from marketplace.catalogue.models import LABEL_LABELS, Label
-
-    names = []
-    with force_locale("fr"):
-        for code in codes:
-            try:
-                names.append(str(LABEL_LABELS[Label(code)]))
-            except ValueError:
-                names.append(code)
-    return names
-
-
-def _legal_form_name(code: str) -> str:
-    from flask_babel import force_locale
-
-    from marketplace.vendors.models import LEGAL_FORM_LABELS, LegalForm
-
-    try:
-        with force_locale("fr"):
-            return str(LEGAL_FORM_LABELS[LegalForm(code)])
-    except ValueError:
-        return ""
-
-
-def _timestamp(value) -> int:
-    if isinstance(value, str):
-        value = dt.datetime.fromisoformat(value)
-    if isinstance(value, dt.datetime):
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=dt.UTC)
-        return int(value.timestamp())
-    return 0
-
-
-def to_fields(doc: dict) -> dict:
-    """Whoosh fields for a search document."""
-    labels = list(doc.get("labels") or [])
-    label_text = " ".join(labels + _label_names(labels))
-    vendor_text = " ".join(
-        [doc.get("vendor_name") or "", " ".join(doc.get("sectors") or []), doc.get("legal_form") or "",
-         _legal_form_name(doc.get("legal_form") or ""), doc.get("commune") or ""]
-    )
-    price = doc.get("price_cents")
-    title = doc.get("title") or ""
-    description = doc.get("description") or ""
-    fields = {
-        "id": doc["id"],
-        "kind": doc.get("kind") or "",
-        "title": title,
-        "title_fold": title,
-        "category": doc.get("category") or "",
-        "labels_text": label_text,
-        "vendor": vendor_text,
-        "description": description,
-        "fuzzy": " ".join([title, doc.get("category") or "", label_text, vendor_text, description]),
-        "labels": ",".join(labels),
-        "price_asc": NO_PRICE if price is None else int(price),
-        "price_desc": -1 if price is None else int(price),
-        "published": _timestamp(doc.get("published_at")),
-        "price_cents": price,
-        "vendor_name": doc.get("vendor_name") or "",
-        "commune": doc.get("commune") or "",
-        "url": doc.get("url") or "",
-    }
-    for name in ("category_slug", "departement", "legal_form", "channel"):
-        if doc.get(name):
-            fields[name] = doc[name]
-    band = price_band(price)
-    if band:
-        fields["price_band"] = band
-    return fields
+# Up to this many matches, every match is ranked; beyond, title matches come first, newest first.
+RANK_ALL_LIMIT = 1500
+MAX_IDLE_SEARCHERS = 4
+CLOSE_WORDS_CACHE = 1024
+MAX_PREFIX_WORDS = 200  # words completing what is typed, for suggestions
 
 
 def _json_default(value):
@@ -202,6 +80,10 @@ class WhooshBackend(SearchBackend):
         self.path = Path(directory)
         self._ix = None
         self._mutex = threading.Lock()
+        self._epoch = 0  # changes whenever the index object is dropped: idle searchers of an older epoch are closed
+        self._idle: list[tuple[int, object]] = []
+        self._sets = SegmentCache()
+        self._close_words: OrderedDict[tuple, list[str]] = OrderedDict()
 
     # ------------------------------------------------------------ index access
 
@@ -209,18 +91,63 @@ class WhooshBackend(SearchBackend):
         if self._ix is None:
             if not windex.exists_in(str(self.path), indexname=INDEX_NAME):
                 raise SearchUnavailable(f"no search index in {self.path}")
-            self._ix = windex.open_dir(str(self.path), indexname=INDEX_NAME)
+            ix = windex.open_dir(str(self.path), indexname=INDEX_NAME)
+            if set(ix.schema.names()) != set(make_schema().names()):
+                raise SearchUnavailable(f"the search index in {self.path} was built with another schema")
+            self._ix = ix
         return self._ix
+
+    def _reset(self) -> None:
+        with self._mutex:
+            self._ix = None
+            self._epoch += 1
+            idle, self._idle = self._idle, []
+        for _epoch, searcher in idle:
+            searcher.close()
+
+    @contextmanager
+    def _reading(self):
+        """A searcher on the latest version of the index, taken from (and given back to) a small pool."""
+        ix = self._open()
+        with self._mutex:
+            epoch = self._epoch
+            entry = self._idle.pop() if self._idle else None
+        searcher = None
+        if entry is not None:
+            # Not Searcher.refresh(): it reuses a segment's reader even when the segment has new deletions.
+            if entry[0] == epoch and entry[1].up_to_date():
+                searcher = entry[1]
+            else:
+                entry[1].close()
+        if searcher is None:
+            searcher = ix.searcher()
+            self._sets.keep_only([leaf for leaf, _offset in searcher.reader().leaf_readers()])
+        try:
+            yield searcher
+        except BaseException:
+            searcher.close()
+            raise
+        with self._mutex:
+            if epoch == self._epoch and len(self._idle) < MAX_IDLE_SEARCHERS:
+                self._idle.append((epoch, searcher))
+                searcher = None
+        if searcher is not None:
+            searcher.close()
+
+    def clear_caches(self) -> None:
+        """Forget the documents of each term and the close spellings (a segment's facet values stay)."""
+        self._sets.forget_terms()
+        with self._mutex:
+            self._close_words.clear()
 
     def healthy(self) -> bool:
         try:
-            ix = self._open()
-            with ix.searcher() as searcher:
+            with self._reading() as searcher:
                 searcher.doc_count()
                 searcher.search(Q.Every(), limit=1)
             return True
         except Exception:
-            self._ix = None
+            self._reset()
             log.warning("search index %s is missing or unreadable", self.path, exc_info=True)
             return False
 
@@ -338,163 +265,288 @@ class WhooshBackend(SearchBackend):
                 os.replace(self.path, old)
             os.replace(fresh, self.path)
             shutil.rmtree(old, ignore_errors=True)
-            self._ix = None
+        self._reset()
         if old_ops:
             self._write(old_ops)
         return count
 
     # ------------------------------------------------------------ reading
 
-    def _term_query(self, word: str, fuzzy: bool) -> Q.Query:
-        stemmed = analysis.stem(word)
-        parts: list[Q.Query] = [Q.Term(field, stemmed, boost=boost) for field, boost in TEXT_FIELDS.items()]
-        if fuzzy and analysis.max_edits(word):
-            parts.append(Q.FuzzyTerm("fuzzy", word, boost=0.5, maxdist=analysis.max_edits(word), prefixlength=1))
-        return Q.Or(parts)
+    def _expansions(self, reader, word: str, maxdist: int) -> list[str]:
+        """The indexed (folded, unstemmed) words within ``maxdist`` edits of ``word``, same first letter.
+
+        An edit is an insertion, a deletion or a substitution; swapping two
+        neighbouring letters counts as one too ("fromgae" is one edit from
+        "fromage"). Kept per index version: building the automaton is slow.
+        """
+        if not maxdist:
+            return []
+        key = (self._epoch, reader.generation(), word, maxdist)
+        with self._mutex:
+            found = self._close_words.get(key)
+        if found is None:
+            candidates = set(reader.terms_within("fuzzy", word, maxdist, prefix=1))
+            for i in range(1, len(word) - 1):
+                swapped = word[:i] + word[i + 1] + word[i] + word[i + 2:]
+                if swapped != word and ("fuzzy", swapped) in reader:
+                    candidates.add(swapped)
+            found = sorted(candidates)
+            with self._mutex:
+                self._close_words[key] = found
+                while len(self._close_words) > CLOSE_WORDS_CACHE:
+                    self._close_words.popitem(last=False)
+        return found
 
     @staticmethod
-    def _filter_query(filters: dict[str, list[str]], skip: str | None = None) -> Q.Query | None:
-        clauses = []
-        for name, values in filters.items():
-            if name == skip or name not in FACET_FIELDS or not values:
-                continue
-            clauses.append(Q.Or([Q.Term(FACET_FIELDS[name], v) for v in values]))
-        return Q.And(clauses) if clauses else None
+    def _stems(word: str, expansions: list[str]) -> list[tuple[str, float]]:
+        """(stem, weight) of a query word: its own stem counts fully, those of its close spellings half."""
+        own = analysis.stem(word)
+        found = {own: 1.0}
+        for other in expansions:
+            found.setdefault(analysis.stem(other), 0.5)
+        return list(found.items())
+
+    def _word_bits(self, leaf, sets, word: str, expansions: list[str], in_title: bool = False) -> int:
+        """The documents of a segment containing ``word``: its stem, or the stem of a close spelling."""
+        bits = 0
+        for stemmed, _weight in self._stems(word, expansions):
+            for field in ("title",) if in_title else TEXT_FIELDS:
+                bits |= sets.term(leaf, field, stemmed)
+        return bits
 
     @staticmethod
-    def _facet_counts(searcher, q: Q.Query, flt: Q.Query | None, names: list[str]) -> dict:
-        if not names:
-            return {}
-        groupedby = {
-            name: sorting.FieldFacet(FACET_FIELDS[name], allow_overlap=(name == "labels")) for name in names
-        }
-        results = searcher.search(q, filter=flt, groupedby=groupedby, maptype=sorting.Count, limit=1)
-        out = {}
-        for name in names:
-            counts = results.groups(name)
-            pairs = [(str(k), int(v)) for k, v in counts.items() if k not in (None, "", b"")]
-            out[name] = sorted(pairs, key=lambda kv: (-kv[1], kv[0]))
-        return out
+    def _any_of(leaf, sets, name: str, values: list[str]) -> int:
+        known = sets.values(leaf, FACET_FIELDS[name])
+        bits = 0
+        for value in values:
+            bits |= known.get(value, 0)
+        return bits
 
-    def _correction(self, searcher, words: list[str], maxdist_for: Callable[[str], int]) -> str | None:
-        """The words, each replaced by the most frequent close index word when it is not found itself."""
-        reader = searcher.reader()
+    def _live_count(self, leaves, terms: list[tuple[str, str]]) -> int:
+        """How many live documents have one of these (field, text) terms."""
+        count = 0
+        for leaf, _offset, sets in leaves:
+            bits = 0
+            for field, text in terms:
+                bits |= sets.term(leaf, field, text)
+            count += (bits & sets.live(leaf)).bit_count()
+        return count
+
+    def _correction(self, reader, leaves, words: list[str], maxdist_for: Callable[[str], int]) -> str | None:
+        """The words, each replaced by the closest indexed word when it is not found itself.
+
+        Only words of documents still in the index are proposed (a segment keeps
+        the words of its deleted documents until it is merged).
+        """
         changed = False
         corrected = []
         for word in words:
-            if any(reader.doc_frequency(f, analysis.stem(word)) for f in TEXT_FIELDS):
+            if self._live_count(leaves, [(field, analysis.stem(word)) for field in TEXT_FIELDS]):
                 corrected.append(word)
                 continue
-            best = None
-            maxdist = maxdist_for(word)
-            if maxdist:
-                candidates = [c for c in reader.terms_within("fuzzy", word, maxdist, prefix=1) if c != word]
-                scored = [
-                    (analysis.edit_distance(word, c), -reader.doc_frequency("fuzzy", c), c) for c in candidates
-                ]
-                if scored:
-                    best = min(scored)[2]
-            if best:
-                corrected.append(best)
+            scored = []
+            for candidate in self._expansions(reader, word, maxdist_for(word)):
+                if candidate == word:
+                    continue
+                documents = self._live_count(leaves, [("fuzzy", candidate)])
+                if documents:
+                    scored.append((analysis.edit_distance(word, candidate), -documents, candidate))
+            if scored:
+                corrected.append(min(scored)[2])
                 changed = True
             else:
                 corrected.append(word)
         return " ".join(corrected) if changed else None
 
+    @staticmethod
+    def _first(segments, bits_of, column: str, need: int) -> list[int]:
+        """The first ``need`` documents (global numbers) over all segments in the order of ``column``."""
+        if need <= 0:
+            return []
+        runs = []
+        for leaf, offset, sets, bits in ((seg[0], seg[1], seg[2], bits_of(seg)) for seg in segments):
+            if not bits:
+                continue
+            keys = sets.keys(leaf, column)
+            runs.append([(keys[d], offset + d) for d in sets.first(leaf, bits, column, need)])
+        return [docnum for _key, docnum in merge(*runs)][:need]
+
     def search(self, query: SearchQuery) -> SearchResult:
+        words = analysis.terms(query.text)
         try:
-            ix = self._open()
+            with self._reading() as searcher:
+                return self._search(searcher, query, words)
         except SearchUnavailable:
             raise
         except Exception as exc:
-            self._ix = None
+            self._reset()
             raise SearchUnavailable(str(exc)) from exc
-        words = analysis.terms(query.text)
-        if words:
-            q: Q.Query = Q.And([self._term_query(w, query.fuzzy) for w in words])
-        else:
-            q = Q.Every()
-        flt = self._filter_query(query.filters)
-        sort = query.sort
+
+    def _search(self, searcher, query: SearchQuery, words: list[str]) -> SearchResult:
+        reader = searcher.reader()
+        leaves = [(leaf, offset, self._sets.get(leaf)) for leaf, offset in reader.leaf_readers()]
+        expansions = {w: self._expansions(reader, w, analysis.max_edits(w)) for w in words} if query.fuzzy else {}
+        active = {name: list(values) for name, values in query.filters.items() if values and name in FACET_FIELDS}
+
+        total = 0
+        counts: dict[str, Counter] = {name: Counter() for name in FACET_NAMES}
+        segments = []  # (leaf, offset, sets, documents matching the words and the filters)
+        for leaf, offset, sets in leaves:
+            match = sets.live(leaf)
+            for word in words:
+                if match:
+                    match &= self._word_bits(leaf, sets, word, expansions.get(word, []))
+            filters = {name: self._any_of(leaf, sets, name, values) for name, values in active.items()}
+            final = match
+            for bits in filters.values():
+                final &= bits
+            total += final.bit_count()
+            for name in FACET_NAMES:
+                base = final
+                if name in filters:  # a facet counts with the filters of the others
+                    base = match
+                    for other, bits in filters.items():
+                        if other != name:
+                            base &= bits
+                if base:
+                    for value, bits in sets.values(leaf, FACET_FIELDS[name]).items():
+                        found = (base & bits).bit_count()
+                        if found:
+                            counts[name][value] += found
+            segments.append((leaf, offset, sets, final))
+        facets = {name: sorted(counts[name].items(), key=lambda kv: (-kv[1], kv[0])) for name in FACET_NAMES}
+
+        per_page = max(1, query.per_page)
+        start = (max(1, query.page) - 1) * per_page
+        need = start + per_page
+        sort = query.sort if query.sort == "relevance" or query.sort in SORT_COLUMNS else "relevance"
         if sort == "relevance" and not words:
             sort = "newest"
-        sortedby, reverse = {
-            "price_asc": ("price_asc", False),
-            "price_desc": ("price_desc", True),
-            "newest": ("published", True),
-        }.get(sort, (None, False))
-        per_page = max(1, query.per_page)
-        page = max(1, query.page)
-        try:
-            with ix.searcher() as searcher:
-                active = [n for n in FACET_NAMES if query.filters.get(n)]
-                inactive = [n for n in FACET_NAMES if n not in active]
-                groupedby = {
-                    n: sorting.FieldFacet(FACET_FIELDS[n], allow_overlap=(n == "labels")) for n in inactive
-                }
-                results = searcher.search(
-                    q, filter=flt, limit=page * per_page, sortedby=sortedby, reverse=reverse,
-                    groupedby=groupedby, maptype=sorting.Count,
-                )
-                total = len(results)
-                facets = {}
-                for name in inactive:
-                    counts = results.groups(name)
-                    pairs = [(str(k), int(v)) for k, v in counts.items() if k not in (None, "", b"")]
-                    facets[name] = sorted(pairs, key=lambda kv: (-kv[1], kv[0]))
-                for name in active:
-                    facets.update(self._facet_counts(searcher, q, self._filter_query(query.filters, skip=name), [name]))
-                facets = {name: facets.get(name, []) for name in FACET_NAMES}
-                hits = []
-                highlight_words = list(words)
-                corrected = None
-                if words and query.fuzzy:
-                    corrected = self._correction(searcher, words, analysis.max_edits)
-                    if corrected:
-                        highlight_words += analysis.terms(corrected)
-                elif words and total == 0:
-                    corrected = self._correction(searcher, words, lambda w: 2 if len(w) >= 4 else 1)
-                for hit in results[(page - 1) * per_page: page * per_page]:
-                    stored = hit.fields()
-                    hits.append(
-                        Hit(
-                            id=stored["id"],
-                            kind=stored.get("kind", ""),
-                            title=stored.get("title", ""),
-                            url=stored.get("url", ""),
-                            snippet_html=str(analysis.highlight(stored.get("description", ""), highlight_words)),
-                            price_cents=stored.get("price_cents"),
-                            vendor_name=stored.get("vendor_name", ""),
-                            commune=stored.get("commune", ""),
-                            departement=stored.get("departement", ""),
-                            labels=[v for v in (stored.get("labels") or "").split(",") if v],
-                        )
-                    )
-        except SearchUnavailable:
-            raise
-        except Exception as exc:
-            self._ix = None
-            raise SearchUnavailable(str(exc)) from exc
+        docnums: list[int] = []
+        if total and start < total:
+            if sort != "relevance":
+                docnums = self._first(segments, lambda seg: seg[3], SORT_COLUMNS[sort], need)[start:]
+            elif total <= RANK_ALL_LIMIT:
+                docnums = self._ranked(segments, words, expansions)[start:need]
+            else:
+                docnums = self._title_first(segments, words, expansions, start, need)
+
+        highlight_words = list(words)
+        corrected = None
+        if words and query.fuzzy:
+            corrected = self._correction(reader, leaves, words, analysis.max_edits)
+            if corrected:
+                highlight_words += analysis.terms(corrected)
+        elif words and total == 0:
+            corrected = self._correction(reader, leaves, words, lambda w: 2 if len(w) >= 4 else 1)
+        hits = [self._hit(searcher.stored_fields(docnum), highlight_words) for docnum in docnums]
         return SearchResult(hits=hits, total=total, facets=facets, corrected_query=corrected, used_fuzzy=query.fuzzy)
 
+    def _ranked(self, segments, words: list[str], expansions: dict) -> list[int]:
+        """Few enough matches to rank them all: each word found scores its field's weight times its rarity.
+
+        A close spelling (typo tolerance) scores half. Ties go to the shorter
+        title, then to the newest document.
+        """
+        documents = sum(sets.live(leaf).bit_count() for leaf, _offset, sets, _final in segments)
+        rarity = {}
+        for word in words:
+            found = sum(
+                (self._word_bits(leaf, sets, word, expansions.get(word, [])) & sets.live(leaf)).bit_count()
+                for leaf, _offset, sets, _final in segments
+            )
+            rarity[word] = math.log(1 + documents / (1 + found))
+        ranked = []
+        for leaf, offset, sets, final in segments:
+            docs = positions(final)
+            if not docs:
+                continue
+            score = [0.0] * len(docs)
+            for word in words:
+                weighted = [
+                    (sets.term(leaf, field, stemmed), field_weight * spelling_weight)
+                    for stemmed, spelling_weight in self._stems(word, expansions.get(word, []))
+                    for field, field_weight in TEXT_FIELDS.items()
+                ]
+                for bits, weight in weighted:
+                    found = final & bits
+                    if not found:
+                        continue
+                    data = found.to_bytes((found.bit_length() + 7) // 8, "little")
+                    last = len(data) * 8
+                    points = weight * rarity[word]
+                    for i, doc in enumerate(docs):
+                        if doc < last and data[doc >> 3] >> (doc & 7) & 1:
+                            score[i] += points
+            titles = sets.keys(leaf, SORT_COLUMNS["title"])
+            newest = sets.keys(leaf, SORT_COLUMNS["newest"])
+            ranked += [(-score[i], len(titles[d]), newest[d], offset + d) for i, d in enumerate(docs)]
+        ranked.sort()
+        return [docnum for *_keys, docnum in ranked]
+
+    def _title_first(self, segments, words: list[str], expansions: dict, start: int, need: int) -> list[int]:
+        """Too many documents to rank them all: those with the words in their title first, newest first."""
+        titled = []
+        for leaf, offset, sets, final in segments:
+            bits = final
+            for word in words:
+                if bits:
+                    bits &= self._word_bits(leaf, sets, word, expansions.get(word, []), in_title=True)
+            titled.append((leaf, offset, sets, final, bits))
+        first = self._first(titled, lambda seg: seg[4], SORT_COLUMNS["newest"], need)
+        if len(first) < need:  # every title match is read: the others follow
+            first += self._first(titled, lambda seg: seg[3] & ~seg[4], SORT_COLUMNS["newest"], need - len(first))
+        return first[start:need]
+
+    @staticmethod
+    def _hit(stored: dict, highlight_words: list[str]) -> Hit:
+        return Hit(
+            id=stored["id"],
+            kind=stored.get("kind", ""),
+            title=stored.get("title", ""),
+            url=stored.get("url", ""),
+            snippet_html=str(analysis.highlight(stored.get("description", ""), highlight_words)),
+            price_cents=stored.get("price_cents"),
+            vendor_name=stored.get("vendor_name", ""),
+            commune=stored.get("commune", ""),
+            departement=stored.get("departement", ""),
+            labels=[v for v in (stored.get("labels") or "").split(",") if v],
+        )
+
     def suggest(self, prefix: str, limit: int = 8) -> list[str]:
+        """Titles with every word typed, the last one as a prefix: those starting with what is typed first."""
         words = analysis.words(prefix)
         if not words:
             return []
-        ix = self._open()
         complete = [w for w in words[:-1] if w not in analysis.STOP_WORDS]
-        last = words[-1]
-        parts: list[Q.Query] = [Q.Term("title_fold", w) for w in complete]
-        parts.append(Q.Prefix("title_fold", last) if last not in analysis.STOP_WORDS else Q.Every())
+        last = words[-1] if words[-1] not in analysis.STOP_WORDS else None
+        typed = " ".join(words).encode("utf-8")
+        column = SORT_COLUMNS["title"]
+        with self._reading() as searcher:
+            reader = searcher.reader()
+            endings = list(islice(reader.expand_prefix("title_fold", last), MAX_PREFIX_WORDS)) if last else []
+            if not complete and not endings:
+                return []
+            starting, others = [], []
+            for leaf, offset in reader.leaf_readers():
+                sets = self._sets.get(leaf)
+                bits = sets.live(leaf)
+                for word in complete:
+                    bits &= sets.term(leaf, "title_fold", word)
+                if endings:
+                    any_ending = 0
+                    for ending in endings:
+                        any_ending |= sets.term(leaf, "title_fold", ending.decode("utf-8"))
+                    bits &= any_ending
+                if bits:
+                    starting += [offset + d for d in sets.first_distinct(leaf, bits, column, limit, prefix=typed)]
+                    others += [offset + d for d in sets.first_distinct(leaf, bits, column, limit * 3)]
+            titles = [searcher.stored_fields(docnum).get("title", "") for docnum in dict.fromkeys(starting + others)]
         out: list[str] = []
         seen: set[str] = set()
-        with ix.searcher() as searcher:
-            for hit in searcher.search(Q.And(parts), limit=limit * 3):
-                title = hit.get("title", "")
-                key = analysis.fold(title)
-                if title and key not in seen:
-                    seen.add(key)
-                    out.append(title)
-                if len(out) >= limit:
-                    break
-        return out
+        for title in sorted(titles, key=lambda t: (not analysis.fold(t).startswith(typed.decode()), len(t), t)):
+            key = analysis.fold(title)
+            if title and key not in seen:
+                seen.add(key)
+                out.append(title)
+        return out[:limit]

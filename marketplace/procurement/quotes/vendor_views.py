@@ -59,7 +59,7 @@ def vendor_inbox(vendor_id: int):
     open_page = services.inbox_open(vendor, page=page_number if tab == "open" else 1)
     quotes = {r.id: services.quote_of(vendor, r) for r in (addressed.items + open_page.items)}
     return render_template(
-        "quotes/vendor_inbox.html", vendor=vendor, tab=tab, addressed=addressed, open_page=open_page,
+        "procurement/quotes/vendor_inbox.html", vendor=vendor, tab=tab, addressed=addressed, open_page=open_page,
         page=addressed if tab == "addressed" else open_page, quotes=quotes,
     )
 
@@ -75,7 +75,7 @@ def vendor_request(vendor_id: int, request_id: int):
 def _request_page(vendor, quote_request, message_form, status=200):
     quote = services.quote_of(vendor, quote_request)
     return render_template(
-        "quotes/vendor_request.html", vendor=vendor, quote_request=quote_request, quote=quote,
+        "procurement/quotes/vendor_request.html", vendor=vendor, quote_request=quote_request, quote=quote,
         thread=messages.thread(quote_request, vendor), message_form=message_form,
         can_answer=quote is None and quote_request.accepts_quotes(),
         can_revise=quote is not None and quote.status in quoting.REVISABLE
@@ -193,7 +193,7 @@ def quote_form(vendor_id: int, request_id: int):
         if form.send.data:
             status = 422
     return render_template(
-        "quotes/quote_form.html", vendor=vendor, quote_request=quote_request, quote=quote, form=form,
+        "procurement/quotes/quote_form.html", vendor=vendor, quote_request=quote_request, quote=quote, form=form,
         totals=totals, revising=revising,
     ), status
 
@@ -218,7 +218,7 @@ def decline(vendor_id: int, request_id: int):
             flash(_("Vous avez décliné la demande : l'acheteur est informé de votre motif."), "success")
             return _back(vendor, quote_request)
     status = 422 if request.method == "POST" else 200
-    return render_template("quotes/decline.html", vendor=vendor, quote_request=quote_request, form=form), status
+    return render_template("procurement/quotes/decline.html", vendor=vendor, quote_request=quote_request, form=form), status
 
 
 @bp.route("/espace-fournisseur/<int:vendor_id>/devis/<int:request_id>/retirer", methods=["GET", "POST"])

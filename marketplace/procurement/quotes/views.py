@@ -160,7 +160,7 @@ def _flash_published(quote_request: QuoteRequest) -> None:
 
 def _request_form_page(form, organisations, offered, quote_request=None, status=200):
     return render_template(
-        "quotes/request_form.html", form=form, organisations=organisations, offered=offered,
+        "procurement/quotes/request_form.html", form=form, organisations=organisations, offered=offered,
         quote_request=quote_request,
     ), status
 
@@ -200,7 +200,7 @@ def requests():
         status = None
     page = services.requests_for_buyer(current_user, status=status, page=page_arg(request.args))
     return render_template(
-        "quotes/requests.html", page=page, status=status, statuses=list(RequestStatus),
+        "procurement/quotes/requests.html", page=page, status=status, statuses=list(RequestStatus),
         counts=services.buyer_status_counts(current_user),
         has_organisation=bool(buyer_organisations_of(current_user)),
     )
@@ -263,7 +263,7 @@ def request_detail(request_id: int):
     thread_vendors = _thread_vendors(quote_request)
     accepted = next((q for q in quote_request.quotes if q.status.value == "accepted"), None)
     return render_template(
-        "quotes/request_detail.html", quote_request=quote_request, rows=rows, declined=declined,
+        "procurement/quotes/request_detail.html", quote_request=quote_request, rows=rows, declined=declined,
         thread_vendors=thread_vendors, thread_counts=counts, accepted=accepted,
         can_act=is_request_buyer(current_user, quote_request),
         decide_before=services.decision_deadline(quote_request),
@@ -314,7 +314,7 @@ def cancel_request(request_id: int):
         flash(_("Cette demande ne peut plus être annulée."), "error")
         return redirect(url_for("quotes.request_detail", request_id=quote_request.id))
     status = 422 if request.method == "POST" else 200
-    return render_template("quotes/cancel.html", quote_request=quote_request, form=form), status
+    return render_template("procurement/quotes/cancel.html", quote_request=quote_request, form=form), status
 
 
 # ---------------------------------------------------------------- quotes and the decision
@@ -329,7 +329,7 @@ def quote_detail(request_id: int, quote_id: int):
         abort(404)
     row = next((r for r in quoting.comparison(quote_request) if r.quote.id == quote.id), None)
     return render_template(
-        "quotes/quote_detail.html", quote_request=quote_request, quote=quote, row=row,
+        "procurement/quotes/quote_detail.html", quote_request=quote_request, quote=quote, row=row,
         can_act=is_request_buyer(current_user, quote_request), today=quoting.paris_today(),
     )
 
@@ -414,7 +414,7 @@ def buyer_thread(request_id: int, vendor_id: int):
         return redirect(url_for("quotes.buyer_thread", request_id=quote_request.id, vendor_id=vendor.id))
     status = 422 if request.method == "POST" else 200
     return render_template(
-        "quotes/buyer_thread.html", quote_request=quote_request, vendor=vendor,
+        "procurement/quotes/buyer_thread.html", quote_request=quote_request, vendor=vendor,
         thread=messages.thread(quote_request, vendor), form=form,
         can_act=is_request_buyer(current_user, quote_request),
     ), status

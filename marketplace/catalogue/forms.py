@@ -63,7 +63,7 @@ class StockField(StringField):
         self.number = int(raw)
 
 
-def _cents_text(cents: int | None) -> str:
+def cents_text(cents: int | None) -> str:
     if cents is None:
         return ""
     return f"{cents // 100},{cents % 100:02d}"
@@ -123,7 +123,7 @@ class OfferForm(FlaskForm):
         self.title.data = offer.title
         self.category_id.data = offer.category_id
         self.description.data = offer.description_text
-        self.price.data = _cents_text(offer.price_cents)
+        self.price.data = cents_text(offer.price_cents)
         self.vat_rate_bp.data = offer.vat_rate_bp
         self.unit.data = offer.unit.value
         self.stock.data = "" if offer.stock is None else str(offer.stock)
@@ -133,7 +133,7 @@ class OfferForm(FlaskForm):
         self.pickup.data = offer.pickup
         self.pickup_hours.data = offer.pickup_hours or ""
         self.delivery.data = offer.delivery
-        self.delivery_fee.data = _cents_text(offer.delivery_fee_cents) if offer.delivery else ""
+        self.delivery_fee.data = cents_text(offer.delivery_fee_cents) if offer.delivery else ""
 
     def to_data(self) -> OfferData:
         return OfferData(

@@ -154,9 +154,10 @@ def category_by_slug(slug: str) -> Category | None:
     return db.session.scalar(sa.select(Category).where(Category.slug == slug))
 
 
-def _subtree_ids(category: Category) -> list[int]:
-    ids = [category.id]
-    frontier = [category.id]
+def category_subtree_ids(category_id: int) -> list[int]:
+    """The id of a category and of every category below it."""
+    ids = [category_id]
+    frontier = [category_id]
     while frontier:
         frontier = list(db.session.scalars(sa.select(Category.id).where(Category.parent_id.in_(frontier))))
         ids.extend(frontier)

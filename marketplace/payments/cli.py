@@ -1,6 +1,8 @@
 """Commands: the local Stripe simulator, retrying transfers left pending, reconciling checkouts."""
 from __future__ import annotations
 
+from collections import Counter
+
 import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
@@ -26,9 +28,12 @@ def reconcile_command() -> None:
 
     Safe to run from cron every few minutes: what is already applied is not applied again.
     """
-    from marketplace.payments.reconcile import reconcile_due
+    from marketplace.payments.reconcile import due, settle_due_session
 
-    summary = reconcile_due()
+    summary: Counter = Counter()
+    for session_id, expired in due():
+        summary[settle_due_session(session_id, expired)] += 1
+        db.session.commit()
     details = ", ".join(f"{outcome}: {count}" for outcome, count in sorted(summary.items()))
     click.echo(f"checkout sessions checked: {summary.total()}" + (f" ({details})" if details else ""))
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections import Counter
 
 import sqlalchemy as sa
 
@@ -122,15 +121,11 @@ def due(now: dt.datetime | None = None) -> list[tuple[str, bool]]:
     return [(row.checkout_session_id, row.expires_at is not None and row.expires_at <= now) for row in rows]
 
 
-def reconcile_due(now: dt.datetime | None = None) -> Counter:
-    """Settle every due session, one transaction each (committed); counts the outcomes.
+def settle_due_session(session_id: str, expired: bool) -> str:
+    """Settle one due session; the caller commits (one transaction per session).
 
-    Sessions whose expiry has passed are closed at Stripe if still open there, so that the
-    expiry releases their stock. Idempotent: run it as often as you like.
+    A session whose expiry has passed is closed at Stripe if still open there, so that the
+    expiry releases its stock. Idempotent: run it as often as you like.
     """
-    summary: Counter = Counter()
-    for session_id, expired in due(now):
-        [outcome] = settle([session_id], close_if_open=expired).values()
-        db.session.commit()
-        summary[outcome] += 1
-    return summary
+    [outcome] = settle([session_id], close_if_open=expired).values()
+    return outcome

@@ -75,7 +75,7 @@ def sniff(data: bytes) -> tuple[str, str] | None:
     return _image_type(data)
 
 
-def _read(file_storage, limit: int) -> bytes:
+def read_upload(file_storage, limit: int) -> bytes:
     if not is_safe_filename(getattr(file_storage, "filename", None)):
         raise DocumentError(UNSAFE_FILENAME_MESSAGE)
     stream = getattr(file_storage, "stream", file_storage)
@@ -99,28 +99,28 @@ def safe_display_name(filename: str | None, default: str = "document") -> str:
 # ---------------------------------------------------------------- storage
 
 
-def _dir(kind: str) -> Path:
+def upload_dir(kind: str) -> Path:
     path = Path(current_app.config["UPLOAD_DIR"]) / kind
     path.mkdir(parents=True, exist_ok=True)
     return path
 
 
-def _random_name(ext: str) -> str:
+def random_storage_name(ext: str) -> str:
     return f"{secrets.token_hex(20)}.{ext}"
 
 
 def document_path(document: ApplicationDocument) -> Path:
-    return _dir("documents") / Path(document.storage_name).name
+    return upload_dir("documents") / Path(document.storage_name).name
 
 
 def logo_file(vendor: Vendor) -> Path | None:
     if not vendor.logo_path:
         return None
-    path = _dir("logos") / Path(vendor.logo_path).name
+    path = upload_dir("logos") / Path(vendor.logo_path).name
     return path if path.is_file() else None
 
 
-def _remove_after_commit(path: Path) -> None:
+def remove_after_commit(path: Path) -> None:
     after_commit(db.session(), lambda: path.unlink(missing_ok=True))
 
 
@@ -133,7 +133,7 @@ def add_document(application: Application, actor, kind: DocumentKind, file_stora
     _editable(application, actor)
     if file_storage is None or not getattr(file_storage, "filename", None):
         raise DocumentError(_("Choisissez un fichier à envoyer."))
-    data = _read(file_storage, MAX_DOCUMENT_BYTES)
+    data = read_upload(file_storage, MAX_DOCUMENT_BYTES)
     sniffed = sniff(data)
     if sniffed is None:
         raise DocumentError(
@@ -142,8 +142,8 @@ def add_document(application: Application, actor, kind: DocumentKind, file_stora
     if has_active_content(data):
         raise DocumentError(ACTIVE_CONTENT_MESSAGE)
     content_type, ext = sniffed
-    storage_name = _random_name(ext)
-    path = _dir("documents") / storage_name
+    storage_name = random_storage_name(ext)
+    path = upload_dir("documents") / storage_name
     path.write_bytes(data)
     document = ApplicationDocument(
         application_id=application.id,
@@ -179,7 +179,7 @@ def delete_document(document: ApplicationDocument, actor) -> None:
     application.documents.remove(document)
     db.session.delete(document)
     db.session.flush()
-    _remove_after_commit(path)
+    remove_after_commit(path)
 
 
 def copy_documents(source: Application, target: Application, actor) -> list[ApplicationDocument]:
@@ -190,8 +190,8 @@ def copy_documents(source: Application, target: Application, actor) -> list[Appl
         if not src.is_file():
             continue
         ext = EXTENSIONS.get(document.content_type, "bin")
-        storage_name = _random_name(ext)
-        shutil.copyfile(src, _dir("documents") / storage_name)
+        storage_name = random_storage_name(ext)
+        shutil.copyfile(src, upload_dir("documents") / storage_name)
         copy = ApplicationDocument(
             application_id=target.id,
             kind=document.kind,
@@ -213,18 +213,18 @@ def copy_documents(source: Application, target: Application, actor) -> list[Appl
 
 
 def store_logo(vendor: Vendor, file_storage) -> str:
-    data = _read(file_storage, MAX_LOGO_BYTES)
+    data = read_upload(file_storage, MAX_LOGO_BYTES)
     sniffed = _image_type(data)
     if sniffed is None:
         raise DocumentError(_("Le logo doit être une image PNG ou JPEG valide."))
     if has_active_content(data):
         raise DocumentError(ACTIVE_CONTENT_MESSAGE)
-    storage_name = _random_name(sniffed[1])
-    (_dir("logos") / storage_name).write_bytes(data)
+    storage_name = random_storage_name(sniffed[1])
+    (upload_dir("logos") / storage_name).write_bytes(data)
     old = logo_file(vendor)
     vendor.logo_path = storage_name
     if old is not None:
-        _remove_after_commit(old)
+        remove_after_commit(old)
     return storage_name
 
 
@@ -232,7 +232,7 @@ def remove_logo(vendor: Vendor) -> None:
     old = logo_file(vendor)
     vendor.logo_path = None
     if old is not None:
-        _remove_after_commit(old)
+        remove_after_commit(old)
 
 
 def logo_content_type(vendor: Vendor) -> str:

@@ -22,11 +22,11 @@ from marketplace.procurement.bids.services import (
 from marketplace.procurement.tenders.documents import ACCEPTED_LABEL, sniff
 from marketplace.vendors.documents import (
     DocumentError,
-    _dir,
-    _random_name,
-    _read,
-    _remove_after_commit,
+    random_storage_name,
+    read_upload,
+    remove_after_commit,
     safe_display_name,
+    upload_dir,
 )
 
 MAX_MEMO_BYTES = 10 * 1024 * 1024
@@ -36,14 +36,14 @@ STORAGE_KIND = "bids"
 def memo_path(bid: Bid) -> Path | None:
     if not bid.memo_storage_name:
         return None
-    path = _dir(STORAGE_KIND) / Path(bid.memo_storage_name).name
+    path = upload_dir(STORAGE_KIND) / Path(bid.memo_storage_name).name
     return path if path.is_file() else None
 
 
 def _forget_file(bid: Bid) -> None:
     old = memo_path(bid)
     if old is not None:
-        _remove_after_commit(old)
+        remove_after_commit(old)
     bid.memo_file_name = bid.memo_storage_name = bid.memo_content_type = bid.memo_sha256 = None
     bid.memo_size = None
 
@@ -56,7 +56,7 @@ def attach_memo(bid: Bid, actor, file_storage) -> Bid:
     if file_storage is None or not getattr(file_storage, "filename", None):
         raise BidError(_l("Choisissez un fichier à envoyer."), field="memo_file")
     try:
-        data = _read(file_storage, MAX_MEMO_BYTES)
+        data = read_upload(file_storage, MAX_MEMO_BYTES)
     except DocumentError as error:
         raise BidError(error.message, field="memo_file") from None
     sniffed = sniff(data)
@@ -73,8 +73,8 @@ def attach_memo(bid: Bid, actor, file_storage) -> Bid:
         raise BidError(ACTIVE_CONTENT_MESSAGE, field="memo_file")
     content_type, ext = sniffed
     _forget_file(bid)
-    storage_name = _random_name(ext)
-    (_dir(STORAGE_KIND) / storage_name).write_bytes(data)
+    storage_name = random_storage_name(ext)
+    (upload_dir(STORAGE_KIND) / storage_name).write_bytes(data)
     bid.memo_file_name = safe_display_name(file_storage.filename, f"memoire.{ext}")
     bid.memo_storage_name = storage_name
     bid.memo_content_type = content_type

@@ -46,7 +46,7 @@ def store(file_storage, actor, *, request=None, quote=None) -> QuoteAttachment:
     Services call it after every other check, so that a refused action leaves no file behind.
     """
     try:
-        data = documents._read(file_storage, MAX_BYTES)
+        data = documents.read_upload(file_storage, MAX_BYTES)
     except documents.DocumentError as error:
         raise QuoteError(error.message, field="attachment") from None
     sniffed = documents.sniff(data)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from marketplace.catalogue.models import Category, Offer
-from marketplace.catalogue.services import _subtree_ids, category_path, visible_offers_query
+from marketplace.catalogue.services import category_path, category_subtree_ids, visible_offers_query
 from marketplace.core.territories import departement
 from marketplace.extensions import db
 from marketplace.vendors.models import Sector, Vendor, VendorSector, VendorStatus
@@ -98,7 +98,7 @@ def territory_tier(vendor: Vendor, departement_code: str) -> int:
 
 
 def _offer_vendor_ids(category: Category) -> set[int]:
-    subtree = _subtree_ids(category)
+    subtree = category_subtree_ids(category.id)
     stmt = visible_offers_query().where(Offer.category_id.in_(subtree)).with_only_columns(Offer.vendor_id).distinct()
     return set(db.session.scalars(stmt))
 

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from marketplace.catalogue.models import Category
+from marketplace.catalogue.services import category_subtree_ids
 from marketplace.core.audit import record_event
 from marketplace.core.outbox import email_user
 from marketplace.core.territories import departement
@@ -96,15 +97,6 @@ def delete_alert(user, vendor, alert_id: int) -> None:
     record_event(user, alert, "tender_alert.deleted", None, None, {"vendor_id": vendor.id})
     db.session.delete(alert)
     db.session.flush()
-
-
-def category_subtree_ids(category_id: int) -> set[int]:
-    ids = {category_id}
-    frontier = [category_id]
-    while frontier:
-        frontier = list(db.session.scalars(sa.select(Category.id).where(Category.parent_id.in_(frontier))))
-        ids.update(frontier)
-    return ids
 
 
 def _searchable_text(tender: Tender) -> str:

@@ -8,11 +8,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from marketplace.catalogue.models import Category
+from marketplace.catalogue.services import category_subtree_ids
 from marketplace.core.clock import now_utc
 from marketplace.core.pagination import Page, paginate
 from marketplace.core.territories import departement as find_departement
 from marketplace.extensions import db
-from marketplace.procurement.tenders.alerts import category_subtree_ids
 from marketplace.procurement.tenders.models import Lot, Reservation, Tender, TenderStatus
 
 S = TenderStatus

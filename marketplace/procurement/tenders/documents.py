@@ -23,11 +23,11 @@ from marketplace.extensions import db
 from marketplace.procurement.tenders.models import Tender, TenderDocument
 from marketplace.procurement.tenders.workflow import TenderError
 from marketplace.vendors.documents import (
-    _dir,
-    _random_name,
-    _read,
-    _remove_after_commit,
+    random_storage_name,
+    read_upload,
+    remove_after_commit,
     safe_display_name,
+    upload_dir,
 )
 
 MAX_BYTES = 10 * 1024 * 1024
@@ -70,7 +70,7 @@ def sniff(data: bytes) -> tuple[str, str] | None:
 
 
 def document_path(document: TenderDocument) -> Path:
-    return _dir(STORAGE_KIND) / Path(document.storage_name).name
+    return upload_dir(STORAGE_KIND) / Path(document.storage_name).name
 
 
 def store(tender: Tender, actor, title: str | None, file_storage, amendment=None) -> TenderDocument:
@@ -78,7 +78,7 @@ def store(tender: Tender, actor, title: str | None, file_storage, amendment=None
     if file_storage is None or not getattr(file_storage, "filename", None):
         raise TenderError(_l("Choisissez un fichier à envoyer."), field="file")
     try:
-        data = _read(file_storage, MAX_BYTES)
+        data = read_upload(file_storage, MAX_BYTES)
     except DomainError as error:
         raise TenderError(error.message, field="file") from None
     sniffed = sniff(data)
@@ -93,8 +93,8 @@ def store(tender: Tender, actor, title: str | None, file_storage, amendment=None
     if has_active_content(data):
         raise TenderError(ACTIVE_CONTENT_MESSAGE, field="file")
     content_type, ext = sniffed
-    storage_name = _random_name(ext)
-    path = _dir(STORAGE_KIND) / storage_name
+    storage_name = random_storage_name(ext)
+    path = upload_dir(STORAGE_KIND) / storage_name
     path.write_bytes(data)
     original = safe_display_name(file_storage.filename, f"document.{ext}")
     document = TenderDocument(
@@ -127,5 +127,5 @@ def remove(tender: Tender, actor, document: TenderDocument) -> None:
     tender.documents.remove(document)
     db.session.delete(document)
     db.session.flush()
-    _remove_after_commit(path)
+    remove_after_commit(path)
 

@@ -21,7 +21,7 @@ from wtforms import (
 from wtforms.fields import DateTimeLocalField
 from wtforms.validators import InputRequired, Length, Optional
 
-from marketplace.catalogue.forms import AmountField, _cents_text
+from marketplace.catalogue.forms import AmountField, cents_text
 from marketplace.core.forms import FrenchIntegerField, choice, choices
 from marketplace.procurement.tenders.documents import ACCEPTED_LABEL
 from marketplace.procurement.tenders.models import (
@@ -164,7 +164,7 @@ class LotsForm(FlaskForm):
                 {
                     "title": lot.title,
                     "description": lot.description,
-                    "estimated_amount": _cents_text(lot.estimated_amount_cents),
+                    "estimated_amount": cents_text(lot.estimated_amount_cents),
                     "reservation": lot.reservation.value,
                 }
             )

@@ -17,7 +17,11 @@ structure name, sectors, legal form and commune C, description D.
 ``search.word`` is the folded vocabulary of the indexed documents with the
 number of documents using each word (pg_trgm index: plurals, typos, "did you
 mean"). ``search.state`` changes its token on every index write: facet counts
-are cached per token.
+are cached per token. ``search.tag_count`` holds, within each *scope* (all
+documents ``*``, and each ``kind:`` and ``category:`` tag), the number of
+documents carrying each tag (``*``: the scope's size): the facet counts of a
+listing without words (catalogue, category, directory) are read from it
+instead of counted over every document.
 """
 # The statements are assembled from constants of this module only.
 # ruff: noqa: S608
@@ -26,7 +30,19 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 TS_CONFIG = "fr_unaccent"
-VERSION = "marketplace.search schema 2"
+VERSION = "marketplace.search schema 3"
+# Facets whose tags are scopes of search.tag_count (a document has one tag of each at most).
+SCOPE_FACETS = ("kind", "category")
+
+# The tag counts of every scope, computed from the stored documents.
+FILL_TAG_COUNTS = (
+    "INSERT INTO search.tag_count (scope, tag, documents) "
+    "SELECT s.scope, t.tag, count(*) FROM search.document d, "
+    "LATERAL unnest(ARRAY['*'] || ARRAY(SELECT x FROM unnest(d.tags) AS x "
+    f"WHERE split_part(x, ':', 1) IN ({', '.join(repr(f) for f in SCOPE_FACETS)}))) AS s(scope), "
+    "LATERAL unnest(ARRAY['*'] || d.tags) AS t(tag) "
+    "GROUP BY s.scope, t.tag"
+)
 
 STATEMENTS: list[str] = [
     "CREATE EXTENSION IF NOT EXISTS unaccent",
@@ -105,6 +121,24 @@ STATEMENTS: list[str] = [
     )
     """,
     "INSERT INTO search.state (id) VALUES (1) ON CONFLICT (id) DO NOTHING",
+    # Schema 3: tag counts per scope, filled from the documents when the table is new.
+    """
+    CREATE TABLE IF NOT EXISTS search.tag_count (
+        scope text NOT NULL,
+        tag text NOT NULL,
+        documents integer NOT NULL,
+        PRIMARY KEY (scope, tag)
+    )
+    """,
+    f"""
+    DO $$
+    BEGIN
+        IF NOT EXISTS (SELECT 1 FROM search.tag_count) THEN
+            {FILL_TAG_COUNTS};
+        END IF;
+    END
+    $$
+    """,  # nosec B608 (built from this module's constants only)
     f"COMMENT ON TABLE search.document IS '{VERSION}'",
 ]
 

@@ -147,3 +147,88 @@ def test_suggestions_complete_titles(backend):
 def test_odd_input_never_raises(backend):
     for text in ('"', "-", "or", "!!!", "a & b | c", "'; drop table x; --", "é" * 500):
         backend.search(SearchQuery(text=text))
+
+
+def _stored_tag_counts(backend) -> set[tuple]:
+    import sqlalchemy as sa
+
+    return set(backend.session.execute(sa.text("SELECT scope, tag, documents FROM search.tag_count")).all())
+
+
+def _recounted(backend) -> set[tuple]:
+    """What the tag counts should be, computed again from the stored documents."""
+    import sqlalchemy as sa
+
+    from marketplace.search import pg_schema
+
+    with backend.session.begin_nested() as savepoint:
+        backend.session.execute(sa.text("DELETE FROM search.tag_count"))
+        backend.session.execute(sa.text(pg_schema.FILL_TAG_COUNTS))
+        counts = _stored_tag_counts(backend)
+        savepoint.rollback()
+    return counts
+
+
+def test_tag_counts_follow_every_write(backend):
+    assert ("*", "*", 6) in _stored_tag_counts(backend)
+    assert ("category:alimentation", "labels:bio", 2) in _stored_tag_counts(backend)
+    backend.index([doc(2, "Gelée de groseilles", labels=["local"], category_slug="mobilite"),
+                   doc(7, "Miel de lavande", labels=["bio"])])
+    backend.remove(["offer-5", "offer-999"])
+    counts = _stored_tag_counts(backend)
+    assert counts == _recounted(backend)
+    assert ("category:alimentation", "labels:bio", 2) in counts  # offer 1 and the new offer 7
+    assert ("category:mobilite", "*", 2) in counts
+    assert not any(scope == "kind:service" for scope, _, _ in counts)  # its only document is gone
+
+
+def _generation(backend) -> int:
+    import sqlalchemy as sa
+
+    return backend.session.scalar(sa.text("SELECT generation FROM search.state"))
+
+
+def test_unchanged_documents_are_not_written_again(backend):
+    before = _generation(backend)
+    backend.index([doc(1, "Sauce tomate épicée", description="Tomates de plein champ & piments <doux>.",
+                       labels=["bio"], price_cents=450)])
+    assert _generation(backend) == before  # counts cached for this version stay right
+    backend.index([doc(1, "Sauce tomate épicée", labels=["bio"], price_cents=490)])
+    assert _generation(backend) == before + 1
+    assert _stored_tag_counts(backend) == _recounted(backend)
+
+
+LISTINGS = [
+    {},
+    {"kind": ["product", "service"]},
+    {"kind": ["product", "service"], "category": ["alimentation"]},
+    {"kind": ["product"], "category": ["alimentation", "mobilite"]},
+    {"kind": ["product", "service"], "category": ["alimentation"], "labels": ["bio"]},
+    {"kind": ["product", "service"], "labels": ["bio", "local"]},
+    {"kind": ["product"], "labels": ["bio", "local"]},  # 5 products, 3 "bio" + 2 "local": not every one passes
+    {"kind": ["supplier"], "departement": ["38"]},
+    {"category": ["alimentation"], "departement": ["38", "69"]},
+    {"labels": ["bio", "insertion"], "price_band": ["0-10"]},
+]
+
+
+@pytest.mark.parametrize("filters", LISTINGS)
+def test_listing_counts_read_from_tag_counts_are_those_counted(backend, filters):
+    """Without words, counts come from search.tag_count when they can: the same as counting the documents."""
+    import sqlalchemy as sa
+
+    from marketplace.search.backends.base import FACET_NAMES
+    from marketplace.search.backends.postgres_backend import _FILTER_SQL
+    from marketplace.search.backends.postgres_rows import tag
+
+    backend.index([doc(7, "Miel", labels=["bio", "local"], departement="69"),
+                   doc(8, "Repassage", kind="service", category_slug="nettoyage", labels=["bio"])])
+    params = {f"f_{name}": [tag(name, v) for v in values] for name, values in filters.items()}
+    session = backend.session
+    session.execute(sa.text("SET LOCAL jit = off"))
+    counted = backend._count(session, None, {name: _FILTER_SQL[name] for name in filters}, params)
+    listed = backend._count_listing(session, "test", params)
+    assert listed[0] == counted[0]
+    for name in FACET_NAMES:
+        assert sorted(listed[2][name]) == sorted(counted[2][name]), name
+    assert listed[0] == backend.search(SearchQuery(text="", filters=filters)).total

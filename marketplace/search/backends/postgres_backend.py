@@ -46,13 +46,14 @@ from marketplace.search.backends.postgres_rows import (
     MARK_OPEN,
     RAW,
     SAFE,
-    VOCABULARY_COLUMNS,
     document_row,
+    scoped_tags,
     snippet,
     tag,
     variants,
     vocabulary,
 )
+from marketplace.search.pg_schema import SCOPE_FACETS
 
 log = logging.getLogger(__name__)
 
@@ -77,9 +78,16 @@ _UPSERT = sa.text(
     f"INSERT INTO search.document ({', '.join(_COLUMNS)}) VALUES ({', '.join(':' + c for c in _COLUMNS)}) "  # nosec B608 (only constant SQL fragments; every value is a bound parameter)
     f"ON CONFLICT (id) DO UPDATE SET {', '.join(f'{c} = EXCLUDED.{c}' for c in _COLUMNS if c != 'id')}"
 )
-_OLD_TEXT = sa.text(
-    f"SELECT {', '.join(VOCABULARY_COLUMNS)} FROM search.document WHERE id = ANY(:ids) ORDER BY id FOR UPDATE"  # nosec B608 (only constant SQL fragments; every value is a bound parameter)
+_OLD_ROWS = sa.text(
+    f"SELECT {', '.join(_COLUMNS)} FROM search.document WHERE id = ANY(:ids) ORDER BY id FOR UPDATE"  # nosec B608 (only constant SQL fragments; every value is a bound parameter)
 )
+_COUNT_TAGS = sa.text(
+    "INSERT INTO search.tag_count AS c (scope, tag, documents) "
+    "SELECT * FROM unnest(CAST(:scopes AS text[]), CAST(:tags AS text[]), CAST(:counts AS integer[])) "
+    "ON CONFLICT (scope, tag) DO UPDATE SET documents = c.documents + EXCLUDED.documents"
+)
+_FORGET_TAGS = sa.text("DELETE FROM search.tag_count WHERE scope = ANY(:scopes) AND documents <= 0")
+_READ_TAG_COUNTS = sa.text("SELECT scope, tag, documents FROM search.tag_count WHERE scope = ANY(:scopes)")
 _COUNT_WORDS = sa.text(
     "INSERT INTO search.word AS w (word, documents) "
     "SELECT * FROM unnest(CAST(:words AS text[]), CAST(:counts AS integer[])) "
@@ -205,38 +213,66 @@ class PostgresBackend(SearchBackend):
             session.execute(_FORGET_WORDS, {"words": fewer})
 
     @staticmethod
-    def _old_vocabulary(session, ids: list[str]) -> Counter:
-        """Minus one for each word of the stored documents with these ids (locked until the commit)."""
-        delta: Counter = Counter()
-        for row in session.execute(_OLD_TEXT, {"ids": ids}).mappings():
-            delta.subtract(vocabulary(row))
-        return delta
-
-    def _write_batch(self, session, docs: list[dict], replace: bool = True) -> None:
-        rows = list({row["id"]: row for row in map(document_row, docs)}.values())
-        if not rows:
+    def _count_tags(session, delta: Counter) -> None:
+        """Add ``delta`` to the tag counts of each scope; forget the counts fallen to zero."""
+        items = sorted((pair, n) for pair, n in delta.items() if n)
+        if not items:
             return
-        delta = self._old_vocabulary(session, sorted(row["id"] for row in rows)) if replace else Counter()
+        session.execute(_COUNT_TAGS, {"scopes": [p[0] for p, _ in items], "tags": [p[1] for p, _ in items],
+                                      "counts": [n for _, n in items]})
+        fewer = sorted({p[0] for p, n in items if n < 0})
+        if fewer:
+            session.execute(_FORGET_TAGS, {"scopes": fewer})
+
+    @staticmethod
+    def _old_rows(session, ids: list[str]) -> dict[str, dict]:
+        """The stored rows with these ids (locked until the commit)."""
+        return {row["id"]: dict(row) for row in session.execute(_OLD_ROWS, {"ids": ids}).mappings()}
+
+    def _write_batch(self, session, docs: list[dict], replace: bool = True) -> bool:
+        """Store the documents; with ``replace``, those stored as they are already are left alone.
+
+        Returns whether anything was written. The vocabulary's counts follow,
+        and with ``replace`` the tag counts too (a rebuild counts them at the end).
+        """
+        rows = list({row["id"]: row for row in map(document_row, docs)}.values())
+        words, tags = Counter(), Counter()
+        if replace and rows:
+            old = self._old_rows(session, sorted(row["id"] for row in rows))
+            rows = [row for row in rows if old.get(row["id"]) != {c: row[c] for c in _COLUMNS}]
+            for row in rows:
+                if row["id"] in old:
+                    words.subtract(vocabulary(old[row["id"]]))
+                    tags.subtract(scoped_tags(old[row["id"]]["tags"]))
+                tags.update(scoped_tags(row["tags"]))
+        if not rows:
+            return False
         for row in rows:
-            delta.update(vocabulary(row))
+            words.update(vocabulary(row))
         session.execute(_UPSERT, rows)
-        self._count_words(session, delta)
+        self._count_words(session, words)
+        self._count_tags(session, tags)
+        return True
 
     def index(self, docs: list[dict]) -> None:
         self.ensure_schema()
-        if docs:
+        if docs and self._write_batch(self.session, list(docs)):
             self.session.execute(_NEW_GENERATION)
-            self._write_batch(self.session, list(docs))
         self.session.commit()
 
     def remove(self, ids: list[str]) -> None:
         self.ensure_schema()
         session = self.session
-        if ids:
+        old = self._old_rows(session, sorted(set(ids))) if ids else {}
+        if old:
+            words, tags = Counter(), Counter()
+            for row in old.values():
+                words.subtract(vocabulary(row))
+                tags.subtract(scoped_tags(row["tags"]))
+            session.execute(sa.text("DELETE FROM search.document WHERE id = ANY(:ids)"), {"ids": list(old)})
+            self._count_words(session, words)
+            self._count_tags(session, tags)
             session.execute(_NEW_GENERATION)
-            delta = self._old_vocabulary(session, sorted(set(ids)))
-            session.execute(sa.text("DELETE FROM search.document WHERE id = ANY(:ids)"), {"ids": list(ids)})
-            self._count_words(session, delta)
         session.commit()
 
     def rebuild(self, docs_iter: Iterable[dict], progress: Callable[[int], None] | None = None) -> int:
@@ -245,6 +281,7 @@ class PostgresBackend(SearchBackend):
         session.execute(_NEW_GENERATION)
         session.execute(sa.text("DELETE FROM search.document"))
         session.execute(sa.text("DELETE FROM search.word"))
+        session.execute(sa.text("DELETE FROM search.tag_count"))
         count = 0
         batch: list[dict] = []
         for doc in docs_iter:
@@ -260,12 +297,14 @@ class PostgresBackend(SearchBackend):
             count += len(batch)
             if progress:
                 progress(len(batch))
+        session.execute(sa.text(pg_schema.FILL_TAG_COUNTS))
         session.commit()
         # The replaced rows are dead: reclaim their space and refresh the planner's statistics.
         bind = session.get_bind()
         with getattr(bind, "engine", bind).connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(sa.text("VACUUM (ANALYZE, TRUNCATE false) search.document"))
             conn.execute(sa.text("VACUUM (ANALYZE, TRUNCATE false) search.word"))
+            conn.execute(sa.text("VACUUM (ANALYZE, TRUNCATE false) search.tag_count"))
         return count
 
     # -- reading ------------------------------------------------------------
@@ -446,6 +485,81 @@ class PostgresBackend(SearchBackend):
             facets[name].sort(key=lambda item: (-item[1], item[0]))
         return total, title_total, facets
 
+    def _count_listing(self, session, token: str, filter_params: dict) -> tuple[int, int, dict]:
+        """(total, 0, facet counts) without words: each facet counts the documents passing the other filters.
+
+        The documents passing a set of filters are counted once per index
+        version (kept in the process, shared by the pages that need the same
+        set: every category page needs the catalogue's counts of categories),
+        read from ``search.tag_count`` when the set is one scope, counted otherwise.
+        """
+        chosen = {key.removeprefix("f_"): tuple(value) for key, value in filter_params.items()}
+
+        def passing(names) -> tuple[int, Counter]:
+            subset = {name: chosen[name] for name in names}
+            key = ("listing", token, tuple(sorted(subset.items())))
+            found = self._cached_counts(key)
+            if found is None:
+                found = self._tag_counts(session, subset)
+                if found is None:
+                    found = self._count_tags_of(session, subset)
+                self._keep_counts(key, found)
+            return found
+
+        total, counts = passing(chosen)
+        facets: dict[str, list[tuple[str, int]]] = {name: [] for name in FACET_NAMES}
+        for name in FACET_NAMES:
+            source = passing([other for other in chosen if other != name])[1] if name in chosen else counts
+            prefix = name + ":"
+            facets[name] = sorted(
+                ((found.removeprefix(prefix), n) for found, n in source.items() if found.startswith(prefix) and n),
+                key=lambda item: (-item[1], item[0]),
+            )
+        return total, 0, facets
+
+    @staticmethod
+    def _tag_counts(session, subset: dict[str, tuple]) -> tuple[int, Counter] | None:
+        """The documents passing ``subset`` read from ``search.tag_count``, if the subset is one scope.
+
+        It is when it filters on no facet, or on scope values (kinds or
+        categories, which no document mixes) and every other filter is passed
+        by every document of those scopes, as the stored counts show (the
+        catalogue's "offers of every kind" on a category page). Such a filter
+        must be on a scope facet too, or on one value: the sum of the counts
+        of several labels says nothing of the documents having none.
+        """
+        options = [("*",)] if not subset else [subset[name] for name in SCOPE_FACETS if name in subset]
+        for scopes in options:
+            scope_facet = scopes[0].partition(":")[0]
+            others = {name: values for name, values in subset.items() if name != scope_facet}
+            if any(name not in SCOPE_FACETS and len(values) > 1 for name, values in others.items()):
+                continue
+            per_scope: dict[str, Counter] = {scope: Counter() for scope in scopes}
+            for scope, found, n in session.execute(_READ_TAG_COUNTS, {"scopes": list(scopes)}):
+                per_scope[scope][found] = n
+            if all(
+                counts["*"] == sum(counts[value] for value in values)
+                for values in others.values()
+                for counts in per_scope.values()
+            ):
+                merged: Counter = Counter()
+                for counts in per_scope.values():
+                    merged.update(counts)
+                return merged.pop("*", 0), merged
+        return None
+
+    @staticmethod
+    def _count_tags_of(session, subset: dict[str, tuple]) -> tuple[int, Counter]:
+        """The documents passing ``subset`` counted, with the number carrying each tag."""
+        where = " AND ".join(_FILTER_SQL[name] for name in subset) or "TRUE"
+        sql = (
+            f"WITH m AS MATERIALIZED (SELECT d.tags FROM search.document d WHERE {where}) "  # nosec B608 (only constant SQL fragments; every value is a bound parameter)
+            "SELECT '*' AS tag, count(*) AS n FROM m "
+            "UNION ALL SELECT t.tag, count(*) FROM m, unnest(m.tags) AS t(tag) GROUP BY t.tag"
+        )
+        counts = Counter(dict(session.execute(sa.text(sql), {f"f_{name}": list(v) for name, v in subset.items()}).all()))
+        return counts.pop("*", 0), counts
+
     def _search(self, session, query: SearchQuery) -> SearchResult:
         text = " ".join((query.text or "").split())[:MAX_QUERY_CHARS]
         fuzzy = bool(query.fuzzy)
@@ -465,7 +579,10 @@ class PostgresBackend(SearchBackend):
         counted = self._cached_counts(key)
         if counted is None:
             tsquery, text_params = self._tsquery(session, text, fuzzy)
-            total, title_total, facets = self._count(session, tsquery, conditions, {**text_params, **filter_params})
+            if tsquery is None:
+                total, title_total, facets = self._count_listing(session, str(token), filter_params)
+            else:
+                total, title_total, facets = self._count(session, tsquery, conditions, {**text_params, **filter_params})
             corrected = self._correction(session, text) if total == 0 and tsquery and not fuzzy else None
             counted = _Counted(tsquery, text_params, total, title_total, facets, corrected)
             self._keep_counts(key, counted)

@@ -10,6 +10,7 @@ from markupsafe import Markup, escape
 
 from marketplace.search.analysis import STOP_WORDS, fold, words
 from marketplace.search.backends.base import FACET_NAMES, price_band
+from marketplace.search.pg_schema import SCOPE_FACETS
 
 SNIPPET_CHARS = 220
 # Text columns the vocabulary is taken from.
@@ -99,6 +100,12 @@ def document_row(doc: dict) -> dict:
 
 def tag(name: str, value: str) -> str:
     return f"{name}:{value}"
+
+
+def scoped_tags(tags) -> list[tuple[str, str]]:
+    """The (scope, tag) pairs a document with these tags adds to ``search.tag_count``."""
+    scopes = ["*", *(t for t in tags if t.partition(":")[0] in SCOPE_FACETS)]
+    return [(scope, t) for scope in scopes for t in ("*", *tags)]
 
 
 def vocabulary(row) -> set[str]:

@@ -371,6 +371,7 @@ def app_environment(database_url: str, workdir: Path, app_port: int, sim_port: i
         SEARCH_BACKEND="postgres" if database_url.startswith("postgresql") else "whoosh",
         SEARCH_INDEX_DIR=str(workdir / "search-index"),
         UPLOAD_DIR=str(workdir / "uploads"),
+        PAGE_CACHE_DIR=str(workdir / "page-cache"),
         STRIPE_API_BASE=f"http://{HOST}:{sim_port}",
         PLATFORM_URL=f"http://{HOST}:{app_port}",
         STRIPE_SIMULATOR_STATE=str(workdir / "stripe-simulator.sqlite3"),

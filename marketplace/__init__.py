@@ -43,6 +43,8 @@ def create_app(config: str | dict | None = None) -> Flask:
         app.config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'marketplace.db'}"
     if not app.config["UPLOAD_DIR"]:
         app.config["UPLOAD_DIR"] = str(Path(app.instance_path) / "uploads")
+    if not app.config["PAGE_CACHE_DIR"]:
+        app.config["PAGE_CACHE_DIR"] = str(Path(app.instance_path) / "page-cache")
     if not app.config["SEARCH_INDEX_DIR"]:
         app.config["SEARCH_INDEX_DIR"] = str(Path(app.instance_path) / "search-index")
     if app.config["DATABASE_URL"].startswith("postgresql://"):

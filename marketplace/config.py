@@ -86,6 +86,13 @@ def load_config(name: str | None = None) -> dict:
         "UPLOAD_DIR": _env("UPLOAD_DIR"),
         # How long each process keeps the offer counts per category (0: not kept).
         "CATALOGUE_COUNTS_TTL": _int("CATALOGUE_COUNTS_TTL", 0 if testing else 60),
+        # Public pages kept for visitors who are not signed in (marketplace.core.page_cache):
+        # their age at most (0: not kept), how often each process reads the content version,
+        # their directory (None: instance/page-cache) and its size at most.
+        "PAGE_CACHE_SECONDS": _int("PAGE_CACHE_SECONDS", 0 if testing else 60),
+        "PAGE_CACHE_CHECK_SECONDS": float(_env("PAGE_CACHE_CHECK_SECONDS", "1")),
+        "PAGE_CACHE_DIR": _env("PAGE_CACHE_DIR"),
+        "PAGE_CACHE_MAX_BYTES": _int("PAGE_CACHE_MAX_BYTES", 256 * 1024 * 1024),
         "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 16 * 1024 * 1024),
         "EMAIL_TOKEN_MAX_AGE": _int("EMAIL_TOKEN_MAX_AGE", 2 * 24 * 3600),
         "RESET_TOKEN_MAX_AGE": _int("RESET_TOKEN_MAX_AGE", 3600),

@@ -16,6 +16,7 @@ from marketplace.committee.models import (  # noqa: F401
 )
 from marketplace.core.audit import AuditEvent  # noqa: F401
 from marketplace.core.outbox import OutboxMessage  # noqa: F401
+from marketplace.core.page_cache import ContentVersion  # noqa: F401
 from marketplace.payments.models import Payment, Refund, StripeEvent, Transfer  # noqa: F401, E402
 from marketplace.procurement.bids.models import (  # noqa: F401, E402
     AwardNotice,

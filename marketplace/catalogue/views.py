@@ -19,6 +19,7 @@ from marketplace.catalogue.services import CatalogueError, OfferNotFound
 from marketplace.core.actions import perform
 from marketplace.core.confirm import confirmation_page
 from marketplace.core.forms import ConfirmForm, attach_error
+from marketplace.core.page_cache import cached_page
 from marketplace.core.pagination import page_arg
 from marketplace.core.permissions import public, requires
 from marketplace.core.urls import safe_next
@@ -33,6 +34,7 @@ bp = Blueprint("catalogue", __name__)
 
 @bp.get("/catalogue")
 @public
+@cached_page
 def index():
     filters = services.BrowseFilters.parse(request.args)
     listing = services.browse(filters, page=page_arg(request.args))
@@ -49,6 +51,7 @@ def index():
 
 @bp.get("/catalogue/<slug>")
 @public
+@cached_page
 def category(slug: str):
     category = services.category_by_slug(slug)
     if category is None:
@@ -81,6 +84,7 @@ def _filter_choices() -> dict:
 @bp.get("/offres/<int:offer_id>")
 @bp.get("/offres/<int:offer_id>-<slug>")
 @public
+@cached_page
 def offer(offer_id: int, slug: str | None = None):
     try:
         offer = services.offer_for_viewer(current_user, offer_id)

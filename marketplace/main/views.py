@@ -20,6 +20,7 @@ from flask_babel import _
 from flask_login import current_user
 
 from marketplace.core.clock import now_utc
+from marketplace.core.page_cache import cached_page
 from marketplace.core.permissions import public
 from marketplace.core.urls import safe_next
 from marketplace.extensions import db, limiter
@@ -39,6 +40,7 @@ def _layout_globals() -> dict:
 
 @bp.get("/")
 @public
+@cached_page
 def home():
     from marketplace.catalogue.services import home_page
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, render_template, request
 
+from marketplace.core.page_cache import cached_page
 from marketplace.core.permissions import public
 from marketplace.search import indexing, service  # noqa: F401 (indexing registers its commit hooks)
 
@@ -11,6 +12,7 @@ bp = Blueprint("search", __name__)
 
 @bp.get("/recherche")
 @public
+@cached_page
 def results():
     text, filters, sort, page = service.parse_args(request.args)
     view = service.search_page(text, filters, sort, page)

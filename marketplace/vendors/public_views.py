@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import abort, current_app, render_template, request, send_file
 from flask_login import current_user
 
+from marketplace.core.page_cache import cached_page
 from marketplace.core.pagination import page_arg
 from marketplace.core.permissions import public
 from marketplace.core.territories import departement
@@ -31,6 +32,7 @@ def become():
 
 @bp.get("/fournisseurs")
 @public
+@cached_page
 def directory():
     filters = public_q.DirectoryFilters.parse(request.args, current_app.config["ELIGIBLE_DEPARTEMENTS"])
     listing = public_q.directory(filters, page=page_arg(request.args))
@@ -48,6 +50,7 @@ def directory():
 
 @bp.get("/fournisseurs/<slug>")
 @public
+@cached_page
 def profile(slug: str):
     vendor = public_q.public_vendor(slug)
     if vendor is None:

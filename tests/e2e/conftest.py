@@ -90,6 +90,7 @@ def live_server(tmp_path_factory):
         "MARKETPLACE_ENV": "development",
         "DATABASE_URL": os.environ.get("E2E_DATABASE_URL") or f"sqlite:///{workdir / 'live.db'}",
         "UPLOAD_DIR": str(workdir / "uploads"),
+        "PAGE_CACHE_DIR": str(workdir / "page-cache"),
         "SEARCH_INDEX_DIR": str(workdir / "search-index"),
         # seed-demo writes the demo's payments there, and the simulator serves them
         "STRIPE_SIMULATOR_STATE": str(workdir / "stripe-simulator.sqlite3"),

@@ -28,6 +28,7 @@ from marketplace.core import territories
 from marketplace.core.clock import now_utc
 from marketplace.core.confirm import confirmation_page
 from marketplace.core.forms import ConfirmForm, attach_error
+from marketplace.core.page_cache import cached_page
 from marketplace.core.pagination import page_arg
 from marketplace.core.permissions import public, requires
 from marketplace.extensions import db
@@ -135,6 +136,7 @@ def _my_vendors() -> list:
 
 @bp.get("/appels-d-offres")
 @public
+@cached_page
 def index():
     filters = browse.TenderFilters.parse(request.args)
     page = browse.public_tenders(filters, page=page_arg(request.args))

@@ -1,0 +1,160 @@
+"""Public pages kept for visitors who are not signed in (marketplace.core.page_cache)."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from marketplace.core import clock, page_cache
+from marketplace.core.clock import now_utc
+from tests.conftest import csrf_token_from
+from tests.factories import CartFactory, OfferFactory, OutboxMessageFactory, UserFactory
+
+
+@pytest.fixture
+def cached(app, db, monkeypatch, tmp_path):
+    """Pages kept 60 s; the content version read on every request (as after its delay has passed)."""
+    monkeypatch.setitem(app.config, "PAGE_CACHE_DIR", str(tmp_path / "pages"))
+    monkeypatch.setitem(app.config, "PAGE_CACHE_SECONDS", 60)
+    monkeypatch.setitem(app.config, "PAGE_CACHE_CHECK_SECONDS", 0)
+    page_cache.clear()
+    clock.freeze(now_utc())
+    yield
+    page_cache.clear()
+
+
+@pytest.fixture
+def offer(db):
+    offer = OfferFactory(title="Miel de lavande", slug="miel-de-lavande", stock=8)
+    db.session.commit()
+    return offer
+
+
+def offer_path(offer) -> str:
+    return f"/offres/{offer.id}-{offer.slug}"
+
+
+def test_a_visitor_gets_the_kept_page_with_a_token_of_their_own(app, cached, csrf_app, offer):
+    first, second = app.test_client(), app.test_client()
+    rendered = first.get(offer_path(offer))
+    assert rendered.headers["X-Page-Cache"] == "miss"
+    kept = second.get(offer_path(offer))
+    assert kept.headers["X-Page-Cache"] == "hit"
+    assert "Miel de lavande" in kept.text
+    token = csrf_token_from(kept.text)
+    assert token != csrf_token_from(rendered.text)
+    assert "\x00" not in kept.text
+    # The token works for its visitor: the offer goes into their cart.
+    added = second.post("/panier/ajouter", data={"csrf_token": token, "offer_id": offer.id, "quantity": 1})
+    assert added.status_code == 302
+    assert "Miel de lavande" in second.get("/panier").text
+
+
+@pytest.mark.parametrize("path", ["/", "/catalogue", "/recherche?q=miel", "/fournisseurs", "/appels-d-offres"])
+def test_every_public_listing_is_kept(app, cached, offer, path):
+    client = app.test_client()
+    assert client.get(path).headers["X-Page-Cache"] == "miss"
+    again = client.get(path)
+    assert again.status_code == 200
+    assert again.headers["X-Page-Cache"] == "hit"
+
+
+def test_a_change_to_the_catalogue_is_shown_at_once(app, db, cached, offer):
+    client = app.test_client()
+    client.get(offer_path(offer))
+    assert client.get(offer_path(offer)).headers["X-Page-Cache"] == "hit"
+    offer.title = "Miel de châtaignier"
+    db.session.commit()
+    changed = client.get(offer_path(offer))
+    assert changed.headers["X-Page-Cache"] == "miss"
+    assert "Miel de châtaignier" in changed.text
+
+
+def test_other_commits_keep_the_pages(app, db, cached, offer):
+    client = app.test_client()
+    client.get(offer_path(offer))
+    OutboxMessageFactory()
+    UserFactory()
+    db.session.commit()
+    assert client.get(offer_path(offer)).headers["X-Page-Cache"] == "hit"
+
+
+def test_stock_sold_is_shown_once_the_page_expires(app, db, cached, offer):
+    from marketplace.shop.reservations import take_stock
+
+    client = app.test_client()
+    assert "Plus que" not in client.get(offer_path(offer)).text
+    assert take_stock(offer.id, 5, offer.title)
+    db.session.commit()
+    assert client.get(offer_path(offer)).headers["X-Page-Cache"] == "hit"  # sold through the cart: same version
+    clock.advance(dt.timedelta(seconds=61))
+    fresh = client.get(offer_path(offer))
+    assert fresh.headers["X-Page-Cache"] == "miss"
+    assert "Plus que 3 exemplaires disponibles" in fresh.text
+
+
+def test_signed_in_users_shoppers_and_messages_get_their_own_page(app, db, cached, offer, login_as):
+    visitor = app.test_client()
+    visitor.get(offer_path(offer))  # kept
+
+    user = UserFactory()
+    db.session.commit()
+    signed_in = app.test_client()
+    with signed_in.session_transaction() as sess:
+        sess["_user_id"] = user.get_id()
+        sess["_fresh"] = True
+    assert "X-Page-Cache" not in signed_in.get(offer_path(offer)).headers
+
+    shopper = app.test_client()
+    cart = CartFactory(user_id=None, token="panier-de-test")
+    db.session.commit()
+    with shopper.session_transaction() as sess:
+        sess["cart_token"] = cart.token
+    assert "X-Page-Cache" not in shopper.get(offer_path(offer)).headers
+
+    flashed = app.test_client()
+    with flashed.session_transaction() as sess:
+        sess["_flashes"] = [("success", "Votre message a bien été envoyé.")]
+    page = flashed.get(offer_path(offer))
+    assert "X-Page-Cache" not in page.headers
+    assert "Votre message a bien été envoyé." in page.text
+
+
+def test_each_language_has_its_page(app, cached, offer):
+    french = app.test_client()
+    english = app.test_client()
+    with english.session_transaction() as sess:
+        sess["locale"] = "en"
+    assert 'lang="fr"' in french.get("/catalogue").text
+    page = english.get("/catalogue")
+    assert page.headers["X-Page-Cache"] == "miss"
+    assert 'lang="en"' in page.text
+
+
+def test_off_by_default_in_tests_and_for_pages_not_marked(app, db, offer):
+    client = app.test_client()
+    client.get(offer_path(offer))
+    assert "X-Page-Cache" not in client.get(offer_path(offer)).headers
+    app.config["PAGE_CACHE_SECONDS"] = 60
+    try:
+        client.get("/charte")
+        assert "X-Page-Cache" not in client.get("/charte").headers
+    finally:
+        app.config["PAGE_CACHE_SECONDS"] = 0
+
+
+def test_the_processes_of_the_machine_share_the_pages(app, cached, offer):
+    client = app.test_client()
+    assert client.get(f"/fournisseurs/{offer.vendor.slug}").headers["X-Page-Cache"] == "miss"
+    app.extensions.pop("page_cache")  # what another process starts with
+    assert client.get(f"/fournisseurs/{offer.vendor.slug}").headers["X-Page-Cache"] == "hit"
+
+
+def test_the_directory_keeps_to_its_budget(tmp_path):
+    store = page_cache._Store(str(tmp_path))
+    for n in range(5):
+        store.put(("page", n), b"x" * 1000, max_age=60, max_bytes=10**6)
+    store.sweep(max_age=60, max_bytes=2500)
+    kept = [n for n in range(5) if store.get(("page", n), max_age=60) is not None]
+    assert len(kept) == 2
+    assert sum(f.stat().st_size for f in tmp_path.iterdir()) <= 2500

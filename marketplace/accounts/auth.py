@@ -6,6 +6,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
+from sqlalchemy.orm import joinedload
 
 from marketplace.extensions import db, login_manager
 
@@ -94,7 +95,12 @@ def init_login(app) -> None:
 
         try:
             raw_id, token = user_id.split(":", 1)
-            user = db.session.get(User, int(raw_id))
+            # What the roles are computed from comes in the same statement (one row per
+            # membership or mandate; a user has few).
+            user = db.session.get(User, int(raw_id), options=[
+                joinedload(User.vendor_memberships), joinedload(User.buyer_memberships),
+                joinedload(User.committee_mandates),
+            ])
         except (ValueError, TypeError):
             return None
         if user is None or user.deleted_at is not None or user.session_token != token:

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from flask import current_app, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import contains_eager, lazyload
+from sqlalchemy.orm import contains_eager, joinedload, lazyload
 
 from marketplace.catalogue import markup
 from marketplace.catalogue.models import (
@@ -102,7 +102,7 @@ def get_buyable_offer(offer_id: int) -> Offer:
         offer_id = int(offer_id)
     except (TypeError, ValueError):
         raise OfferUnavailable(_("Cette offre n'existe pas.")) from None
-    offer = db.session.get(Offer, offer_id)
+    offer = db.session.get(Offer, offer_id, options=[joinedload(Offer.vendor), joinedload(Offer.category)])
     if offer is None:
         raise OfferUnavailable(_("Cette offre n'existe pas."))
     if offer.vendor.status is not VendorStatus.APPROVED:
@@ -432,7 +432,8 @@ def offer_for_viewer(user, offer_id: int) -> Offer:
     """The offer page's subject: visible, or previewed by its structure's members."""
     from marketplace.catalogue.permissions import can_view_offer
 
-    offer = db.session.get(Offer, offer_id)
+    # The structure and the category in the same statement; labels, images and sectors follow, one query each.
+    offer = db.session.get(Offer, offer_id, options=[joinedload(Offer.vendor), joinedload(Offer.category)])
     if offer is None or offer.status is OfferStatus.ARCHIVED and not can_manage_offers(user, offer.vendor):
         raise OfferNotFound(_("Cette offre n'existe pas."))
     if not can_view_offer(user, offer):
@@ -492,7 +493,7 @@ def status_counts(vendor: Vendor) -> dict[OfferStatus, int]:
 
 def managed_offer(user, vendor: Vendor, offer_id: int) -> Offer:
     """One of the structure's offers, if the user manages the structure (OfferNotFound otherwise)."""
-    offer = db.session.get(Offer, offer_id)
+    offer = db.session.get(Offer, offer_id, options=[joinedload(Offer.vendor), joinedload(Offer.category)])
     if offer is None or offer.vendor_id != vendor.id or not can_edit_offer(user, offer):
         raise OfferNotFound(_("Cette offre n'existe pas."))
     return offer

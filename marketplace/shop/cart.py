@@ -252,10 +252,16 @@ def current_cart(user, token: str | None, create: bool = False) -> Cart | None:
     return cart
 
 
-def item_count(cart: Cart | None) -> int:
-    if cart is None:
+def count_items(user, token: str | None) -> int:
+    """The number of items in the current cart (the header's badge), in one statement."""
+    stmt = sa.select(sa.func.coalesce(sa.func.sum(CartLine.quantity), 0)).join(Cart, CartLine.cart_id == Cart.id)
+    if user is not None and getattr(user, "is_authenticated", False):
+        stmt = stmt.where(Cart.user_id == user.id)
+    elif token:
+        stmt = stmt.where(Cart.token == token, Cart.user_id.is_(None))
+    else:
         return 0
-    return sum(line.quantity for line in cart.lines)
+    return int(db.session.scalar(stmt) or 0)
 
 
 # ---------------------------------------------------------------- changing the cart

@@ -60,7 +60,7 @@ def _flash_form_errors(form) -> None:
 def _cart_badge():
     def cart_count() -> int:
         try:
-            return carts.item_count(carts.current_cart(current_user, session.get(CART_TOKEN)))
+            return carts.count_items(current_user, session.get(CART_TOKEN))
         except Exception:  # the header must render even if the cart cannot be read
             return 0
 

@@ -69,6 +69,23 @@ def test_anonymous_cart_groups_by_vendor_and_merges_at_login(db, client, world):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Cart).where(Cart.user_id.is_(None))) == 0
 
 
+def _badge(page: str) -> str | None:
+    match = re.search(r'<li class="nav-cart">.*?<span class="badge">(\d+)</span>', page, re.S)
+    return match.group(1) if match else None
+
+
+def test_the_header_counts_the_items_of_the_current_cart(db, client, login_as, world):
+    db.session.commit()
+    assert _badge(client.get("/").text) is None
+    _add(client, world.jam, 2)
+    _add(client, world.soap, 1)
+    assert _badge(client.get("/").text) == "3"  # an anonymous cart, by its token
+    login_as(world.consumer)
+    assert _badge(client.get("/").text) is None  # another cart: the user's, empty
+    _add(client, world.jam, 1)
+    assert _badge(client.get("/catalogue").text) == "1"
+
+
 def test_quantity_above_stock_is_refused_with_a_clear_message(db, client, world):
     response = _add(client, world.honey, 4)
     assert response.status_code == 302

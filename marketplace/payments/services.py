@@ -245,15 +245,19 @@ def payment_for_session(checkout_session_id: str, lock: bool = False) -> Payment
     return db.session.scalar(stmt)
 
 
-def expire_checkout_session(order_group) -> None:
+def expire_checkout_session(order_group) -> str | None:
     """Close an open Checkout Session at Stripe (the consumer gave up, or stock was released).
 
     Its ``checkout.session.expired`` webhook then cancels the order group.
+    Returns the session's id when Stripe had it no longer open (paid or
+    expired meanwhile, its webhook not applied yet), None otherwise.
     """
     payment = payment_for_group(order_group.id)
     if payment is None or payment.status != PaymentStatus.OPEN:
-        return
-    _expire_at_stripe(payment.checkout_session_id)
+        return None
+    if _expire_at_stripe(payment.checkout_session_id) is None:
+        return payment.checkout_session_id
+    return None
 
 
 def _expire_at_stripe(checkout_session_id: str):

@@ -216,15 +216,21 @@ def abandon(user, order_group: OrderGroup) -> OrderGroup:
     The payment session is closed first, so that it can no longer be paid;
     then the order is cancelled and its stock released. If the payment
     service cannot be reached, nothing changes: the session's expiry will
-    release the stock.
+    release the stock. If the session was paid meanwhile (its webhook not
+    applied yet: the consumer paid, then came back before it arrived), the
+    payment is applied as its webhook would, and the order is paid, not cancelled.
     """
+    from marketplace.payments import reconcile
     from marketplace.payments import services as payments
 
     if order_group.status is not OrderGroupStatus.PENDING_PAYMENT:
         return order_group
     try:
-        payments.expire_checkout_session(order_group)
+        closed_before = payments.expire_checkout_session(order_group)
     except payments.PaymentError:
+        return order_group
+    if closed_before:
+        reconcile.apply(reconcile.fetch([closed_before]))
         return order_group
     orders.abandon_checkout(order_group, actor=user)
     return order_group

@@ -266,3 +266,36 @@ def test_release_expired_closes_an_unpaid_session_and_waits_for_stripe(
     assert _group().status is OrderGroupStatus.CANCELLED
     assert (_stock(db, offer_a), _stock(db, offer_b)) == (3, 3)
     assert lost_webhooks.late(client) == ["no change"]
+
+
+def test_a_new_checkout_after_paying_settles_the_paid_one_instead_of_cancelling_it(
+        client, db, login_as, lost_webhooks, shop, outbox):
+    """The consumer paid, then went on shopping before the webhook arrived: starting a new checkout
+    replaces the pending one only if it is still unpaid; a paid one is applied, never refunded."""
+    from marketplace.payments.models import Refund
+
+    offer_a, offer_b, consumer = shop
+    offer_c = OfferFactory(vendor=VendorMembershipFactory().vendor, price_cents=500, stock=5, delivery=False)
+    db.session.commit()
+    hosted, first = _checkout(client, login_as, shop)
+    _pay(hosted)  # its webhook is held; the consumer does not come back to the return page
+    first_id = first.id
+
+    client.post("/panier/ajouter", data={"offer_id": offer_c.id, "quantity": 1})
+    answer = client.post("/commande/validation", data={
+        "contact_name": "Camille Martin", "contact_email": consumer.email,
+        **{f"fulfilment-{offer.vendor_id}": "pickup" for offer in (offer_a, offer_b, offer_c)},
+    })
+    assert answer.status_code in (302, 303)
+
+    db.session.expire_all()
+    first = db.session.get(OrderGroup, first_id)
+    assert first.status is OrderGroupStatus.PAID
+    assert _count(db, Refund) == 0
+    assert (_stock(db, offer_a), _stock(db, offer_b)) == (1, 2)
+    second = db.session.scalar(sa.select(OrderGroup).where(OrderGroup.id != first_id))
+    assert second.status is OrderGroupStatus.PENDING_PAYMENT
+    assert second.total_cents == 500  # only what was left in the cart: the paid lines are gone
+    assert _confirmations(outbox, consumer) == 1
+    assert lost_webhooks.late(client) == ["already paid"]
+    assert _count(db, Refund) == 0

@@ -194,6 +194,7 @@ def database_fault(args, workdir: Path) -> bool:
 
         app_port, sim_port = harness.free_port(), harness.free_port()
         env = harness.app_environment(url, workdir, app_port, sim_port)
+        env["PAGE_CACHE_SECONDS"] = "0"  # every page read from the database: the fault must reach it
         sim_url = stack.enter_context(harness.simulator(
             env, sim_port, f"http://{harness.HOST}:{app_port}/webhooks/stripe", workdir / "simulator.log"))
         served = stack.enter_context(harness.gunicorn(env, app_port, args.workers, workdir / "gunicorn.log"))
@@ -283,7 +284,8 @@ def search_fault(args, workdir: Path) -> bool:
 
     app_port = harness.free_port()
     env = harness.app_environment(url, workdir, app_port, harness.free_port())
-    env.update(SEARCH_BACKEND="whoosh", SEARCH_INDEX_DIR=str(index_dir))
+    # Every search page rendered (none kept for visitors): the fault must reach the index.
+    env.update(SEARCH_BACKEND="whoosh", SEARCH_INDEX_DIR=str(index_dir), PAGE_CACHE_SECONDS="0")
     log = workdir / "gunicorn-search.log"
     with harness.gunicorn(env, app_port, args.workers, log) as served:
         fixture = harness.write_fixture(catalogue, workdir / "fixture-search.json", False, "")

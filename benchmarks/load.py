@@ -90,7 +90,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=seconds, default=300.0, help="length of the mix (300, 60s, 5m)")
     parser.add_argument("--think", default="0.5,1.5", help="seconds each user waits between pages (min,max)")
     parser.add_argument("--page-seconds", type=seconds, default=30.0, help="length of each one-page run")
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (sync)")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="threads per worker (gthread workers when above 1; sync workers otherwise)")
     parser.add_argument("--database-url", help="a PostgreSQL database to use (filled if empty)")
     parser.add_argument("--server-url", default=DEFAULT_SERVER, help="where to create the temporary database")
     parser.add_argument("--migrate", action="store_true",
@@ -98,6 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-pages", action="store_true", help="only the mix and the ceiling")
     args = parser.parse_args(argv)
 
+    threading = ("--threads", str(args.threads)) if args.threads > 1 else ()
     with ExitStack() as stack:
         url = args.database_url
         if url is None:
@@ -110,7 +113,8 @@ def main(argv: list[str] | None = None) -> int:
         app = create_app({"ENV_NAME": "development", "DATABASE_URL": url, "SEARCH_BACKEND": "postgres",
                           "SEARCH_INDEX_DIR": str(workdir / "search-index"), "RATELIMIT_ENABLED": False})
         print(f"Load benchmark: {args.offers:,} offers, {args.vendors} structures, {args.users} users, "
-              f"{args.workers} gunicorn workers; load average {harness.load_average()}", flush=True)
+              f"{args.workers} gunicorn workers × {args.threads} thread(s); load average {harness.load_average()}",
+              flush=True)
         if populated(app, args.offers):
             print("  catalogue already in the database: reused", flush=True)
         else:
@@ -126,7 +130,8 @@ def main(argv: list[str] | None = None) -> int:
 
         sim_url = stack.enter_context(harness.simulator(
             env, sim_port, f"http://{harness.HOST}:{app_port}/webhooks/stripe", workdir / "simulator.log"))
-        served = stack.enter_context(harness.gunicorn(env, app_port, args.workers, workdir / "gunicorn.log"))
+        served = stack.enter_context(harness.gunicorn(env, app_port, args.workers, workdir / "gunicorn.log",
+                                                      extra=threading))
         tenders = requests.get(served.url + "/appels-d-offres", timeout=30).status_code == 200
         fixture = harness.write_fixture(catalogue, workdir / "fixture.json", tenders, sim_url)
         for path in ("/", "/fournisseurs", "/recherche?q=miel"):  # warm each worker a little
@@ -162,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="load-hello-") as hello_dir:
         hello_work = Path(hello_dir)
         with harness.gunicorn({"PATH": os.environ.get("PATH", "")}, hello_port, args.workers, hello_work / "gunicorn.log",
-                              app="benchmarks.hello:app", health="/") as hello:
+                              app="benchmarks.hello:app", health="/", extra=threading) as hello:
             meter = harness.CpuMeter(lambda: hello.workers)
             meter.start()
             ceiling_stats = harness.run_locust(hello.url, "hello", hello_work / "none.json", args.users,

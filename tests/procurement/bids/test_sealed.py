@@ -22,7 +22,7 @@ def _openings(db, bid) -> list[AuditEvent]:
     return list(db.session.scalars(
         sa.select(AuditEvent).where(
             AuditEvent.subject_type == "bid", AuditEvent.subject_id == bid.id, AuditEvent.action == "bid.opened"
-        )
+        ).order_by(AuditEvent.id)
     ))
 
 

@@ -56,6 +56,11 @@ def can_manage_bid(user, bid: Bid) -> bool:
     return bid is not None and acts_for(user, bid.lead_vendor)
 
 
+def leads_bid(user, bid: Bid, member: BidMember) -> bool:
+    """Does ``user`` act for the bid's lead, ``member`` being the row of the vendor they act for?"""
+    return can_manage_bid(user, bid) and member.role is MemberRole.LEAD
+
+
 def can_answer_invitation(user, member: BidMember) -> bool:
     return (
         member is not None

@@ -18,6 +18,7 @@ queue their e-mails in the outbox, flush and never commit.
 """
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -106,6 +107,11 @@ def ensure_accepts_bids(lot: Lot) -> None:
         )
     if lot.status is not LotStatus.OPEN:
         raise BidError(_l("Ce lot n'accepte plus d'offres."))
+
+
+def open_for_changes(bid: Bid, now: dt.datetime) -> bool:
+    """May the bid still be edited, its groupement changed, submitted or withdrawn (what pages offer)?"""
+    return bid.tender.accepts_bids(now) and bid.lot.status is LotStatus.OPEN
 
 
 def ensure_approved(vendor: Vendor) -> None:

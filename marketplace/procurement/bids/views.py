@@ -33,7 +33,12 @@ from marketplace.procurement.bids.forms import (
     shares_of,
 )
 from marketplace.procurement.bids.models import BidMode, BidStatus, InvitationStatus, MemberRole
-from marketplace.procurement.bids.permissions import acts_for, can_evaluate, can_manage_bid
+from marketplace.procurement.bids.permissions import (
+    acts_for,
+    can_evaluate,
+    can_manage_bid,
+    leads_bid,
+)
 from marketplace.procurement.tenders.models import TenderStatus
 from marketplace.vendors import services as vendor_services
 from marketplace.vendors.models import VendorStatus
@@ -211,9 +216,8 @@ def bid(vendor_id: int, bid_id: int):
 
 
 def _render_bid(vendor, the_bid, member, invite_form=None, mode_form=None, status=200):
-    lead = can_manage_bid(current_user, the_bid) and member.role is MemberRole.LEAD
+    lead = leads_bid(current_user, the_bid, member)
     now = now_utc()
-    open_for_changes = the_bid.tender.accepts_bids(now) and the_bid.lot.status.value == "open"
     invite_form = invite_form or InviteForm(vendors=queries.invitable_vendors(the_bid) if lead else [])
     mode_form = mode_form or ModeForm(mode=the_bid.mode.value)
     return render_template(
@@ -222,7 +226,7 @@ def _render_bid(vendor, the_bid, member, invite_form=None, mode_form=None, statu
         bid=the_bid,
         member=member,
         lead=lead,
-        open_for_changes=open_for_changes,
+        open_for_changes=services.open_for_changes(the_bid, now),
         problems=services.submission_problems(the_bid) if the_bid.status is BidStatus.DRAFT else [],
         invite_form=invite_form,
         mode_form=mode_form,
@@ -239,7 +243,7 @@ def _render_bid(vendor, the_bid, member, invite_form=None, mode_form=None, statu
 def edit(vendor_id: int, bid_id: int):
     vendor = _vendor(vendor_id)
     the_bid, member = _bid(vendor, bid_id)
-    if not can_manage_bid(current_user, the_bid) or member.role is not MemberRole.LEAD:
+    if not leads_bid(current_user, the_bid, member):
         abort(403)
     form = content_form(the_bid, request.form if request.method == "POST" else None)
     if request.method == "POST" and form.validate_on_submit():

@@ -63,7 +63,9 @@ def create_app(config: str | dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=_select_locale, timezone_selector=lambda: "Europe/Paris")
     limiter.init_app(app)
 
-    from marketplace.core import security
+    from marketplace.core import page_cache, security
+
+    page_cache.init_app(app)  # inside the proxy headers' fix that security may add
 
     security.init_app(app)
 
@@ -130,13 +132,17 @@ def _register_blueprints(app: Flask) -> None:
 def _select_locale() -> str:
     from flask import current_app
 
-    languages = current_app.config["LANGUAGES"]
     if not has_request_context():
         return current_app.config["BABEL_DEFAULT_LOCALE"]
-    chosen = session.get("locale")
+    return locale_of(current_app.config, session, current_user)
+
+
+def locale_of(config, session_data, user=None) -> str:
+    """The language chosen in the session, else the user's own, else French (whatever the browser says)."""
+    languages = config["LANGUAGES"]
+    chosen = session_data.get("locale")
     if chosen in languages:
         return chosen
-    if current_user and current_user.is_authenticated and current_user.locale in languages:
-        return current_user.locale
-    # French first, whatever the browser says; English on request.
-    return current_app.config["BABEL_DEFAULT_LOCALE"]
+    if user is not None and user.is_authenticated and user.locale in languages:
+        return user.locale
+    return config["BABEL_DEFAULT_LOCALE"]

@@ -85,7 +85,6 @@ def load_config(name: str | None = None) -> dict:
         "CHARTER_RESIGN_DAYS": _int("CHARTER_RESIGN_DAYS", 30),
         "UPLOAD_DIR": _env("UPLOAD_DIR"),
         # How long each process keeps the offer counts per category (0: not kept).
-        "CATALOGUE_COUNTS_TTL": _int("CATALOGUE_COUNTS_TTL", 0 if testing else 60),
         # Public pages kept for visitors who are not signed in (marketplace.core.page_cache):
         # their age at most (0: not kept), how often each process reads the content version,
         # their directory (None: instance/page-cache) and its size at most.

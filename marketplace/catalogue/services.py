@@ -6,11 +6,11 @@ with row locks.
 from __future__ import annotations
 
 import dataclasses
-import time
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import sqlalchemy as sa
-from flask import current_app, url_for
+from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import contains_eager, joinedload, lazyload
@@ -30,6 +30,7 @@ from marketplace.catalogue.permissions import can_edit_offer, can_manage_offers
 from marketplace.core.audit import record_event
 from marketplace.core.clock import now_utc
 from marketplace.core.errors import DomainError
+from marketplace.core.page_cache import remembered
 from marketplace.core.pagination import Page, paginate
 from marketplace.core.territories import departement_from_postal_code
 from marketplace.extensions import db
@@ -164,26 +165,37 @@ def category_subtree_ids(category_id: int) -> list[int]:
     return ids
 
 
-def category_path(category: Category) -> list[Category]:
-    path = [category]
-    while path[0].parent is not None and len(path) < 10:
-        path.insert(0, path[0].parent)
+class Crumb(NamedTuple):
+    """A category as the breadcrumbs show it."""
+
+    id: int
+    slug: str
+    name: str
+
+
+def category_path(category: Category) -> list[Crumb]:
+    """The category and its ancestors, the top one first."""
+    tree = remembered("category-tree", None, _category_parents)
+    path: list[Crumb] = []
+    node: int | None = category.id
+    while node is not None and node in tree and len(path) < 10:
+        parent_id, crumb = tree[node]
+        path.insert(0, crumb)
+        node = parent_id
     return path
+
+
+def _category_parents() -> dict[int, tuple[int | None, Crumb]]:
+    rows = db.session.execute(sa.select(Category.id, Category.parent_id, Category.slug, Category.name))
+    return {r.id: (r.parent_id, Crumb(r.id, r.slug, r.name)) for r in rows}
 
 
 def visible_counts_by_category() -> dict[int, int]:
     """Visible offers per category, each counted in its own category and its parent.
 
     Counting means reading every visible offer: each process keeps the answer
-    CATALOGUE_COUNTS_TTL seconds (the counts shown may lag that much)."""
-    ttl = current_app.config.get("CATALOGUE_COUNTS_TTL", 0)
-    cached = current_app.extensions.get("catalogue_counts")
-    if ttl and cached and cached[0] > time.monotonic():
-        return cached[1]
-    counts = _count_visible_by_category()
-    if ttl:
-        current_app.extensions["catalogue_counts"] = (time.monotonic() + ttl, counts)
-    return counts
+    while the catalogue is unchanged (``page_cache.remembered``)."""
+    return remembered("category-counts", None, _count_visible_by_category)
 
 
 def _count_visible_by_category() -> dict[int, int]:
@@ -423,9 +435,9 @@ def vendor_public_offers(vendor: Vendor, page: int = 1, per_page: int = 12) -> P
     return paginate(db.session, _for_cards(_sorted(stmt, "nouveautes")), page=page, per_page=per_page)
 
 
-def related_offers(offer: Offer, limit: int = 4) -> list[Offer]:
-    """The newest other offers of the category, ready for their cards in one statement."""
-    stmt = visible_offers_query().where(Offer.category_id == offer.category_id, Offer.id != offer.id)
+def newest_in_category(category_id: int, limit: int) -> list[Offer]:
+    """The newest visible offers of a category, ready for their cards in one statement."""
+    stmt = visible_offers_query().where(Offer.category_id == category_id)
     stmt = _for_cards(_sorted(stmt, "nouveautes").limit(limit)).options(
         joinedload(Offer.category), joinedload(Offer.label_rows), joinedload(Offer.images)
     )

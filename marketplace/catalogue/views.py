@@ -1,9 +1,21 @@
 """The catalogue blueprint: public browsing, offer pages, photos, and the vendor's offers."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    get_template_attribute,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 
 from marketplace.catalogue import images, services
 from marketplace.catalogue.forms import ImageForm, OfferForm
@@ -19,7 +31,7 @@ from marketplace.catalogue.services import CatalogueError, OfferNotFound
 from marketplace.core.actions import perform
 from marketplace.core.confirm import confirmation_page
 from marketplace.core.forms import ConfirmForm, attach_error
-from marketplace.core.page_cache import cached_page
+from marketplace.core.page_cache import cached_page, remembered
 from marketplace.core.pagination import page_arg
 from marketplace.core.permissions import public, requires
 from marketplace.core.urls import safe_next
@@ -103,12 +115,23 @@ def offer(offer_id: int, slug: str | None = None):
         manageable=can_manage_offers(current_user, offer.vendor),
         own=is_own_offer(current_user, offer),
         path=services.category_path(offer.category),
-        related=services.related_offers(offer) if is_visible(offer) else [],
+        related=_related_cards(offer) if is_visible(offer) else [],
         commitments=vendor_public.public_commitments(offer.vendor),
         territory=vendor_public.territory_label(offer.vendor),
         json_ld=services.product_json_ld(offer, url, image_urls),
         canonical=url,
     )
+
+
+def _related_cards(offer, limit: int = 4) -> list[Markup]:
+    """The cards of the newest other offers of the category, rendered once per category and language."""
+
+    def render() -> list[tuple[int, Markup]]:
+        card = get_template_attribute("catalogue/_macros.html", "offer_card")
+        return [(o.id, card(o)) for o in services.newest_in_category(offer.category_id, limit + 1)]
+
+    cards = remembered("related-cards", (offer.category_id, str(get_locale())), render)
+    return [html for offer_id, html in cards if offer_id != offer.id][:limit]
 
 
 @bp.get("/catalogue/photos/<name>")

@@ -1,6 +1,7 @@
 """Exact money: integer cents (EUR) and VAT rates in basis points."""
 from __future__ import annotations
 
+import functools
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from babel.numbers import format_currency
@@ -75,17 +76,25 @@ def format_money(cents: int | None, locale: str | None = None) -> str:
     """``1250`` → ``12,50 €`` in French, ``€12.50`` in English."""
     if cents is None:
         return ""
-    if locale is None:
-        locale = _current_locale()
+    return _formatted(int(cents), str(locale or _current_locale()))
+
+
+@functools.lru_cache(maxsize=8192)
+def _formatted(cents: int, locale: str) -> str:
     return format_currency(cents_to_decimal(cents), "EUR", locale=locale)
 
 
 def format_rate(rate_bp: int, locale: str | None = None) -> str:
     """``550`` → ``5,5 %`` (French), ``5.5%`` (English)."""
+    return _formatted_rate(int(rate_bp), str(locale or _current_locale()))
+
+
+@functools.lru_cache(maxsize=256)
+def _formatted_rate(rate_bp: int, locale: str) -> str:
     from babel import Locale
     from babel.numbers import format_percent
 
-    loc = Locale.parse(locale or _current_locale())
+    loc = Locale.parse(locale)
     pattern = loc.percent_formats[None].pattern.replace("#,##0", "#,##0.##", 1)
     return format_percent(Decimal(rate_bp) / BP, format=pattern, locale=loc)
 

@@ -22,6 +22,18 @@ again. The cart and the checkout check the stock themselves.
 
 The visitor's CSRF token is not kept: it is replaced by a placeholder when a
 page is stored, and by the visitor's own token when the page is served.
+
+A kept page is served before the application handles the request (``_KeptPages``,
+a WSGI middleware) when the visitor's session already holds a CSRF token and
+nothing that makes a page personal, and no remember-me cookie could sign them
+in: the same page under the same key, with the same headers, without loading
+a user, a session or a language for a page that is already written. In every
+other case, and at the least doubt, the request goes to the application.
+
+Parts shared by many pages (a category's newest offers, a structure's
+commitments, the category tree) are kept by each process under the same
+rules with ``remembered``: as plain values or rendered HTML, never as rows
+of a database session, so signed-in users' pages use them too.
 """
 from __future__ import annotations
 
@@ -32,6 +44,7 @@ import logging
 import os
 import threading
 import time
+from collections import OrderedDict
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -39,6 +52,7 @@ from flask import current_app, g, has_app_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import event
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -139,6 +153,12 @@ class _Store:
                 os.remove(path)
             total -= size
 
+    def known_version(self, check_seconds: float) -> int | None:
+        """The content version last read, unless it was read ``check_seconds`` ago or more."""
+        if self.version is None or _seconds() - self.version_read_at >= check_seconds:
+            return None
+        return self.version
+
     def clear(self) -> None:
         for entry in os.scandir(self.directory):
             with contextlib.suppress(OSError):
@@ -154,20 +174,70 @@ def _store() -> _Store:
 
 
 def clear() -> None:
-    """Forget every kept page (of every process using the directory)."""
+    """Forget every kept page (of every process using the directory) and what this process remembers."""
     _store().clear()
+    current_app.extensions.pop("page_memo", None)
 
 
 def content_version() -> int:
     """The content version, read from the database at most once every PAGE_CACHE_CHECK_SECONDS."""
     store = _store()
-    now = _seconds()
-    if store.version is None or now - store.version_read_at >= current_app.config["PAGE_CACHE_CHECK_SECONDS"]:
+    version = store.known_version(current_app.config["PAGE_CACHE_CHECK_SECONDS"])
+    if version is None:
         from marketplace.extensions import db
 
-        version = db.session.scalar(sa.select(ContentVersion.version).where(ContentVersion.id == 1))
-        store.version, store.version_read_at = int(version or 0), now
-    return store.version
+        version = int(db.session.scalar(sa.select(ContentVersion.version).where(ContentVersion.id == 1)) or 0)
+        store.version, store.version_read_at = version, _seconds()
+    return version
+
+
+class _Memo:
+    """Values kept by one process: (name, key) -> (content version, time stored, value), the least used dropped first."""
+
+    MAX_ENTRIES = 4096
+
+    def __init__(self) -> None:
+        self.entries: OrderedDict = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: tuple, version: int, max_age: float):
+        with self.lock:
+            entry = self.entries.get(key)
+            if entry is None or entry[0] != version or _seconds() - entry[1] > max_age:
+                return None
+            self.entries.move_to_end(key)
+            return entry
+
+    def put(self, key: tuple, version: int, value) -> None:
+        with self.lock:
+            self.entries[key] = (version, _seconds(), value)
+            self.entries.move_to_end(key)
+            while len(self.entries) > self.MAX_ENTRIES:
+                self.entries.popitem(last=False)
+
+
+def remembered(name: str, key, compute):
+    """``compute()``, kept by this process while the public content is unchanged.
+
+    For a part shown on public pages: the value is computed again after a
+    change of the content version or after PAGE_CACHE_SECONDS (never kept when
+    that is 0). It must be a plain value (text, numbers, tuples, Markup), not
+    rows of a database session.
+    """
+    from marketplace.extensions import db
+
+    max_age = current_app.config["PAGE_CACHE_SECONDS"]
+    session = db.session
+    if max_age <= 0 or session.info.get(_CHANGED) or session.new or session.dirty or session.deleted:
+        return compute()  # nothing kept from a transaction that changes things
+    memo = current_app.extensions.setdefault("page_memo", _Memo())
+    full_key, version = (name, key), content_version()
+    entry = memo.get(full_key, version, max_age)
+    if entry is not None:
+        return entry[2]
+    value = compute()
+    memo.put(full_key, version, value)
+    return value
 
 
 def _cacheable() -> bool:
@@ -176,6 +246,69 @@ def _cacheable() -> bool:
     if any(key in session for key in PERSONAL_KEYS):
         return False
     return not current_user.is_authenticated
+
+
+class _KeptPages:
+    """Serves a kept page to a visitor who is not signed in before the app handles the request."""
+
+    CSRF_SALT = "wtf-csrf-token"  # as Flask-WTF signs the session's token
+
+    def __init__(self, app, wsgi_app) -> None:
+        self.app, self.wsgi_app = app, wsgi_app
+
+    def __call__(self, environ, start_response):
+        if environ.get("REQUEST_METHOD") == "GET" and self.app.config["PAGE_CACHE_SECONDS"] > 0:
+            kept = self._kept(self.app.request_class(environ))
+            if kept is not None:
+                start_response("200 OK", kept[0])
+                return [kept[1]]
+        return self.wsgi_app(environ, start_response)
+
+    def _visitor(self, request) -> dict | None:
+        """The session of a visitor who is not signed in and has a CSRF token, else None."""
+        app, config = self.app, self.app.config
+        cookie = request.cookies.get(config["SESSION_COOKIE_NAME"])
+        if not cookie or config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies:
+            return None
+        serializer = app.session_interface.get_signing_serializer(app)
+        try:
+            data = serializer.loads(cookie, max_age=int(app.permanent_session_lifetime.total_seconds()))
+        except BadSignature:
+            return None
+        if "_user_id" in data or any(key in data for key in PERSONAL_KEYS):
+            return None
+        return data if data.get(config.get("WTF_CSRF_FIELD_NAME", "csrf_token")) else None
+
+    def _kept(self, request) -> tuple[list[tuple[str, str]], bytes] | None:
+        from marketplace import locale_of
+        from marketplace.core.security import headers_for
+
+        config = self.app.config
+        session_data = self._visitor(request)
+        store = self.app.extensions.get("page_cache")
+        if session_data is None or store is None or str(store.directory) != config["PAGE_CACHE_DIR"]:
+            return None
+        version = store.known_version(config["PAGE_CACHE_CHECK_SECONDS"])
+        if version is None:
+            with self.app.app_context():
+                version = content_version()
+        key = (config["DATABASE_URL"], request.host, request.full_path, locale_of(config, session_data), version)
+        body = store.get(key, config["PAGE_CACHE_SECONDS"])
+        if body is None:
+            return None
+        if _PLACEHOLDER.encode() in body:
+            secret = config.get("WTF_CSRF_SECRET_KEY") or self.app.secret_key
+            token = URLSafeTimedSerializer(secret, salt=self.CSRF_SALT).dumps(
+                session_data[config.get("WTF_CSRF_FIELD_NAME", "csrf_token")])
+            body = body.replace(_PLACEHOLDER.encode(), token.encode())
+        headers = [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(body))),
+                   ("X-Page-Cache", "hit"), ("Vary", "Cookie"),
+                   *headers_for(self.app, request.is_secure).items()]
+        return headers, body
+
+
+def init_app(app) -> None:
+    app.wsgi_app = _KeptPages(app, app.wsgi_app)
 
 
 def cached_page(view):

@@ -73,22 +73,18 @@ def content_security_policy(app: Flask | None = None) -> str:
     return "; ".join(f"{name} {value}" for name, value in directives.items())
 
 
-def _wants_hsts(app: Flask) -> bool:
-    if not app.config.get("HSTS_MAX_AGE"):
-        return False
-    return request.is_secure or app.config.get("PREFERRED_URL_SCHEME") == "https"
+def headers_for(app: Flask, secure: bool) -> dict[str, str]:
+    """The security headers of the app's responses (``secure``: the request came over HTTPS)."""
+    headers = dict(STATIC_HEADERS)
+    headers["Content-Security-Policy"] = content_security_policy(app)
+    if app.config.get("HSTS_MAX_AGE") and (secure or app.config.get("PREFERRED_URL_SCHEME") == "https"):
+        headers["Strict-Transport-Security"] = f"max-age={int(app.config['HSTS_MAX_AGE'])}; includeSubDomains"
+    return headers
 
 
 def _set_headers(response: Response) -> Response:
-    app = current_app._get_current_object()
-    for name, value in STATIC_HEADERS.items():
-        response.headers.setdefault(name, value)
-    if "Content-Security-Policy" not in response.headers:
-        response.headers["Content-Security-Policy"] = content_security_policy(app)
-    if _wants_hsts(app):
-        response.headers.setdefault(
-            "Strict-Transport-Security", f"max-age={int(app.config['HSTS_MAX_AGE'])}; includeSubDomains"
-        )
+    for name, value in headers_for(current_app._get_current_object(), request.is_secure).items():
+        response.headers.setdefault(name, value)  # a view's own, stricter policy is kept
     return response
 
 

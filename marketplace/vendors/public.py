@@ -12,6 +12,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from marketplace.core.clock import now_utc
+from marketplace.core.page_cache import remembered
 from marketplace.core.pagination import Page
 from marketplace.core.territories import choices as departement_choices
 from marketplace.core.territories import departement
@@ -102,8 +103,12 @@ def public_vendor(slug: str) -> Vendor | None:
     ).first()
 
 
-def public_commitments(vendor: Vendor) -> list[tuple[object, str]]:
+def public_commitments(vendor: Vendor) -> list[tuple[str, str]]:
     """(criterion, the structure's own account) from its last approved application."""
+    return remembered("commitments", vendor.id, lambda: _commitments(vendor))
+
+
+def _commitments(vendor: Vendor) -> list[tuple[str, str]]:
     from marketplace.committee.models import Criterion
     from marketplace.vendors.workflow import last_approved_application
 
@@ -116,7 +121,7 @@ def public_commitments(vendor: Vendor) -> list[tuple[object, str]]:
     criteria = db.session.scalars(
         sa.select(Criterion).where(Criterion.id.in_(answers)).order_by(Criterion.position, Criterion.id)
     )
-    return [(c, answers[c.id]) for c in criteria]
+    return [(c.label, answers[c.id]) for c in criteria]
 
 
 def territory_label(vendor: Vendor) -> str:

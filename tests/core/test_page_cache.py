@@ -4,11 +4,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from flask import request
 
 from marketplace.core import clock, page_cache
 from marketplace.core.clock import now_utc
 from tests.conftest import csrf_token_from
-from tests.factories import CartFactory, OfferFactory, OutboxMessageFactory, UserFactory
+from tests.factories import PASSWORD, CartFactory, OfferFactory, OutboxMessageFactory, UserFactory
 
 
 @pytest.fixture
@@ -48,6 +49,49 @@ def test_a_visitor_gets_the_kept_page_with_a_token_of_their_own(app, cached, csr
     added = second.post("/panier/ajouter", data={"csrf_token": token, "offer_id": offer.id, "quantity": 1})
     assert added.status_code == 302
     assert "Miel de lavande" in second.get("/panier").text
+
+
+@pytest.fixture
+def handled(app, monkeypatch):
+    """The paths of the requests the app itself handled (not served before it)."""
+    paths: list[str] = []
+    dispatch = app.full_dispatch_request
+    monkeypatch.setattr(app, "full_dispatch_request", lambda: paths.append(request.path) or dispatch())
+    return paths
+
+
+def test_a_visitor_with_a_token_is_served_before_the_app(app, cached, csrf_app, offer, handled):
+    visitor = app.test_client()
+    rendered = visitor.get(offer_path(offer))  # the session now holds the visitor's token
+    assert handled == [offer_path(offer)]
+    kept = visitor.get(offer_path(offer))
+    assert handled == [offer_path(offer)]  # not handled again
+    assert kept.status_code == 200
+    assert kept.headers["X-Page-Cache"] == "hit"
+    assert kept.headers["Content-Type"] == "text/html; charset=utf-8"
+    for name in ("Content-Security-Policy", "X-Frame-Options", "X-Content-Type-Options", "Referrer-Policy"):
+        assert kept.headers[name] == rendered.headers[name]
+    assert "Miel de lavande" in kept.text
+    token = csrf_token_from(kept.text)
+    added = visitor.post("/panier/ajouter", data={"csrf_token": token, "offer_id": offer.id, "quantity": 1})
+    assert added.status_code == 302
+    # With a cart, the pages are the shopper's own.
+    assert "X-Page-Cache" not in visitor.get(offer_path(offer)).headers
+    assert handled[-1] == offer_path(offer)
+
+
+def test_a_remember_me_cookie_goes_to_the_app(app, db, cached, offer, handled):
+    user = UserFactory()
+    db.session.commit()
+    member = app.test_client()
+    member.post("/compte/connexion", data={"email": user.email, "password": PASSWORD, "remember": "y"})
+    visitor = app.test_client()
+    visitor.get(offer_path(offer))
+    assert visitor.get(offer_path(offer)).headers["X-Page-Cache"] == "hit"
+    visitor.set_cookie("remember_token", member.get_cookie("remember_token").value)
+    page = visitor.get(offer_path(offer))
+    assert "X-Page-Cache" not in page.headers  # signed in again by the cookie: their own page
+    assert handled[-1] == offer_path(offer)
 
 
 @pytest.mark.parametrize("path", ["/", "/catalogue", "/recherche?q=miel", "/fournisseurs", "/appels-d-offres"])
@@ -129,6 +173,10 @@ def test_each_language_has_its_page(app, cached, offer):
     page = english.get("/catalogue")
     assert page.headers["X-Page-Cache"] == "miss"
     assert 'lang="en"' in page.text
+    again = english.get("/catalogue")  # served before the app, in the session's language
+    assert again.headers["X-Page-Cache"] == "hit"
+    assert 'lang="en"' in again.text
+    assert 'lang="fr"' in french.get("/catalogue").text
 
 
 def test_off_by_default_in_tests_and_for_pages_not_marked(app, db, offer):
@@ -158,3 +206,55 @@ def test_the_directory_keeps_to_its_budget(tmp_path):
     kept = [n for n in range(5) if store.get(("page", n), max_age=60) is not None]
     assert len(kept) == 2
     assert sum(f.stat().st_size for f in tmp_path.iterdir()) <= 2500
+
+
+def test_shared_parts_are_remembered_while_the_content_is_unchanged(app, db, cached, offer):
+    computed = []
+
+    def compute():
+        computed.append(len(computed) + 1)
+        return computed[-1]
+
+    remembered = page_cache.remembered
+    assert remembered("part", 1, compute) == 1
+    assert remembered("part", 1, compute) == 1
+    assert remembered("part", 2, compute) == 2  # another key
+    offer.title = "Miel de châtaignier"
+    db.session.commit()
+    assert remembered("part", 1, compute) == 3  # the content version changed
+    assert remembered("part", 1, compute) == 3
+    clock.freeze(now_utc() + dt.timedelta(seconds=61))
+    assert remembered("part", 1, compute) == 4  # older than PAGE_CACHE_SECONDS
+    OfferFactory(category=offer.category)  # flushed, not committed
+    assert remembered("part", 1, compute) == 5
+    assert remembered("part", 1, compute) == 6  # nothing kept from a transaction that changes things
+    db.session.rollback()
+    assert remembered("part", 1, compute) == 4
+
+
+def test_the_related_offers_are_rendered_once_per_category_for_everyone(app, db, cached, offer, login_as, monkeypatch):
+    from marketplace.catalogue import services
+
+    sapin = OfferFactory(category=offer.category, title="Miel de sapin", slug="miel-de-sapin")
+    db.session.commit()
+    reads = []
+    newest = services.newest_in_category
+    monkeypatch.setattr(services, "newest_in_category", lambda *a, **kw: reads.append(a) or newest(*a, **kw))
+
+    def related(page) -> str:
+        return page.text.split('id="related-title"', 1)[1]
+
+    client = login_as(UserFactory())
+    lavande_page = client.get(offer_path(offer))
+    assert "X-Page-Cache" not in lavande_page.headers  # signed in: the page is the user's own
+    assert "Miel de sapin" in related(lavande_page)
+    assert "Miel de lavande" not in related(lavande_page)  # not among its own related offers
+    sapin_page = client.get(offer_path(sapin))
+    assert "Miel de lavande" in related(sapin_page)
+    assert "Miel de sapin" not in related(sapin_page)
+    assert len(reads) == 1  # one category, read and rendered once
+
+    OfferFactory(category=offer.category, title="Miel de tilleul", slug="miel-de-tilleul")
+    db.session.commit()
+    assert "Miel de tilleul" in related(client.get(offer_path(offer)))
+    assert len(reads) == 2

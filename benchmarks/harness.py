@@ -453,6 +453,14 @@ class Stat:
     p99: float
 
 
+def visit(base_url: str, paths: list[str], threads: int = 4) -> None:
+    """Each page once (in a few threads), as its first visitors would."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(threads) as pool:
+        list(pool.map(lambda path: requests.get(base_url + path, timeout=30), paths))
+
+
 def run_locust(host: str, scenario: str, fixture: Path, users: int, seconds: float, workdir: Path,
                think: str = "0.5,1.5", extra_env: dict[str, str] | None = None) -> dict[str, Stat]:
     """A headless Locust run of ``scenario`` (see benchmarks/locustfile.py); stats per request name."""

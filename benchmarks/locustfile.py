@@ -7,7 +7,8 @@ structure owners, the simulator's address); LOAD_SCENARIO chooses the users:
   (add to cart, cart, checkout paid on the simulator's hosted page, confirmation)
   and structure owners (sales dashboard, orders list), each waiting LOAD_THINK
   seconds ("min,max") between two pages;
-- ``page:<name>``: one page, as fast as possible (its throughput);
+- ``page:<name>``: one page, as fast as possible (its throughput); ``page:offer-first-view``
+  renders an offer page on every request, as for an offer's first visitor;
 - ``shop``: shoppers only, without waiting (the fault script);
 - ``hello``: GET / of the hello-world app, as fast as possible (the ceiling).
 """
@@ -154,6 +155,8 @@ PAGES = {
     "home": lambda: "/",
     "category": lambda: f"/catalogue/{random.choice(FIXTURE['categories'])}",
     "offer": lambda: _offer_path(random.choice(FIXTURE["sample_offers"])),
+    # A query the page ignores but its kept copy does not: every request renders the page.
+    "offer-first-view": lambda: f"{_offer_path(random.choice(FIXTURE['sample_offers']))}?vue={random.getrandbits(48)}",
     "search": lambda: f"/recherche?q={random.choice(SEARCHES)}",
     "directory": lambda: "/fournisseurs",
     "tenders": lambda: "/appels-d-offres",

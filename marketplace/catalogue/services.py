@@ -97,13 +97,23 @@ def get_visible_offer(offer_id: int) -> Offer | None:
     return db.session.scalar(visible_offers_query().where(Offer.id == offer_id))
 
 
+# What buying reads of an offer: the offer and its structure, in one statement (its
+# labels, images, category and the structure's sectors only if asked for).
+BUYABLE_OFFER = (
+    joinedload(Offer.vendor).lazyload(Vendor.sector_rows),
+    lazyload(Offer.label_rows),
+    lazyload(Offer.images),
+    lazyload(Offer.category),
+)
+
+
 def get_buyable_offer(offer_id: int) -> Offer:
     """A visible offer sold online to consumers, or OfferUnavailable with a French message."""
     try:
         offer_id = int(offer_id)
     except (TypeError, ValueError):
         raise OfferUnavailable(_("Cette offre n'existe pas.")) from None
-    offer = db.session.get(Offer, offer_id, options=[joinedload(Offer.vendor), joinedload(Offer.category)])
+    offer = db.session.get(Offer, offer_id, options=BUYABLE_OFFER)
     if offer is None:
         raise OfferUnavailable(_("Cette offre n'existe pas."))
     if offer.vendor.status is not VendorStatus.APPROVED:

@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import selectinload
 
 from marketplace.catalogue.models import Offer
 from marketplace.catalogue.permissions import is_own_offer
-from marketplace.catalogue.services import OfferUnavailable, get_buyable_offer
+from marketplace.catalogue.services import BUYABLE_OFFER, OfferUnavailable, get_buyable_offer
 from marketplace.extensions import db
 from marketplace.shop import pricing
 from marketplace.shop.errors import CartError
@@ -225,8 +226,12 @@ def _parse_fulfilment(value) -> Fulfilment | None:
 # ---------------------------------------------------------------- finding carts
 
 
+# A cart comes with its lines and their offers (two statements).
+WITH_LINES = selectinload(Cart.lines).joinedload(CartLine.offer).options(*BUYABLE_OFFER)
+
+
 def cart_for_user(user, create: bool = False) -> Cart | None:
-    cart = db.session.scalar(sa.select(Cart).where(Cart.user_id == user.id))
+    cart = db.session.scalar(sa.select(Cart).where(Cart.user_id == user.id).options(WITH_LINES))
     if cart is None and create:
         cart = Cart(user_id=user.id, fulfilment_choices={})
         db.session.add(cart)
@@ -237,7 +242,7 @@ def cart_for_user(user, create: bool = False) -> Cart | None:
 def cart_for_token(token: str | None) -> Cart | None:
     if not token:
         return None
-    return db.session.scalar(sa.select(Cart).where(Cart.token == token, Cart.user_id.is_(None)))
+    return db.session.scalar(sa.select(Cart).where(Cart.token == token, Cart.user_id.is_(None)).options(WITH_LINES))
 
 
 def current_cart(user, token: str | None, create: bool = False) -> Cart | None:

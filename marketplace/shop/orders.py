@@ -30,6 +30,7 @@ from marketplace.core.outbox import email_user, queue_email
 from marketplace.core.urls import external_url
 from marketplace.extensions import db
 from marketplace.shop import invoices, reservations
+from marketplace.shop.cart import WITH_LINES
 from marketplace.shop.errors import OrderError
 from marketplace.shop.models import (
     Cart,
@@ -170,7 +171,7 @@ def mark_paid(order_group: OrderGroup, amount_cents: int, actor=None) -> OrderGr
 def _clear_bought_lines(order_group: OrderGroup) -> None:
     if order_group.consumer_id is None:
         return
-    cart = db.session.scalar(sa.select(Cart).where(Cart.user_id == order_group.consumer_id))
+    cart = db.session.scalar(sa.select(Cart).where(Cart.user_id == order_group.consumer_id).options(WITH_LINES))
     if cart is None:
         return
     bought = {line.offer_id for vo in order_group.vendor_orders for line in vo.lines}

@@ -84,7 +84,6 @@ def load_config(name: str | None = None) -> dict:
         "REAPPLY_DELAY_DAYS": _int("REAPPLY_DELAY_DAYS", 182),
         "CHARTER_RESIGN_DAYS": _int("CHARTER_RESIGN_DAYS", 30),
         "UPLOAD_DIR": _env("UPLOAD_DIR"),
-        # How long each process keeps the offer counts per category (0: not kept).
         # Public pages kept for visitors who are not signed in (marketplace.core.page_cache):
         # their age at most (0: not kept), how often each process reads the content version,
         # their directory (None: instance/page-cache) and its size at most.

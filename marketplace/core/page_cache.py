@@ -227,8 +227,8 @@ def remembered(name: str, key, compute):
     from marketplace.extensions import db
 
     max_age = current_app.config["PAGE_CACHE_SECONDS"]
-    session = db.session
-    if max_age <= 0 or session.info.get(_CHANGED) or session.new or session.dirty or session.deleted:
+    changes = db.session
+    if max_age <= 0 or changes.info.get(_CHANGED) or changes.new or changes.dirty or changes.deleted:
         return compute()  # nothing kept from a transaction that changes things
     memo = current_app.extensions.setdefault("page_memo", _Memo())
     full_key, version = (name, key), content_version()
@@ -290,8 +290,11 @@ class _KeptPages:
             return None
         version = store.known_version(config["PAGE_CACHE_CHECK_SECONDS"])
         if version is None:
-            with self.app.app_context():
-                version = content_version()
+            try:
+                with self.app.app_context():
+                    version = content_version()
+            except sa.exc.SQLAlchemyError:
+                return None  # the database is away: the app answers with its error page
         key = (config["DATABASE_URL"], request.host, request.full_path, locale_of(config, session_data), version)
         body = store.get(key, config["PAGE_CACHE_SECONDS"])
         if body is None:

@@ -258,3 +258,19 @@ def test_the_related_offers_are_rendered_once_per_category_for_everyone(app, db,
     db.session.commit()
     assert "Miel de tilleul" in related(client.get(offer_path(offer)))
     assert len(reads) == 2
+
+
+def test_a_database_away_gives_the_apps_error_page_to_kept_pages_visitors(app, cached, offer, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    visitor = app.test_client()
+    visitor.get(offer_path(offer))
+    assert visitor.get(offer_path(offer)).headers["X-Page-Cache"] == "hit"
+
+    def away(*args, **kwargs):
+        raise OperationalError("SELECT content_version", {}, Exception("server closed the connection"))
+
+    monkeypatch.setattr(page_cache, "content_version", away)
+    page = visitor.get(offer_path(offer))
+    assert page.status_code == 503
+    assert "Service momentanément indisponible" in page.text

@@ -178,7 +178,6 @@ def category_subtree_ids(category_id: int) -> list[int]:
 class Crumb(NamedTuple):
     """A category as the breadcrumbs show it."""
 
-    id: int
     slug: str
     name: str
 
@@ -197,7 +196,7 @@ def category_path(category: Category) -> list[Crumb]:
 
 def _category_parents() -> dict[int, tuple[int | None, Crumb]]:
     rows = db.session.execute(sa.select(Category.id, Category.parent_id, Category.slug, Category.name))
-    return {r.id: (r.parent_id, Crumb(r.id, r.slug, r.name)) for r in rows}
+    return {r.id: (r.parent_id, Crumb(r.slug, r.name)) for r in rows}
 
 
 def visible_counts_by_category() -> dict[int, int]:

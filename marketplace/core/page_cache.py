@@ -240,12 +240,27 @@ def remembered(name: str, key, compute):
     return value
 
 
+def _key(config, request, locale: str, version: int) -> tuple:
+    """What a kept page is kept under (the same before the app and in ``cached_page``)."""
+    return (config["DATABASE_URL"], request.host, request.full_path, locale, version)
+
+
+def _with_token(body: bytes, token) -> bytes:
+    """The kept page with the visitor's CSRF token (``token()``) in its forms."""
+    placeholder = _PLACEHOLDER.encode()
+    return body.replace(placeholder, token().encode()) if placeholder in body else body
+
+
 def _cacheable() -> bool:
     if request.method != "GET" or current_app.config["PAGE_CACHE_SECONDS"] <= 0:
         return False
     if any(key in session for key in PERSONAL_KEYS):
         return False
     return not current_user.is_authenticated
+
+
+def _csrf_field(config) -> str:
+    return config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
 
 
 class _KeptPages:
@@ -277,7 +292,7 @@ class _KeptPages:
             return None
         if "_user_id" in data or any(key in data for key in PERSONAL_KEYS):
             return None
-        return data if data.get(config.get("WTF_CSRF_FIELD_NAME", "csrf_token")) else None
+        return data if data.get(_csrf_field(config)) else None
 
     def _kept(self, request) -> tuple[list[tuple[str, str]], bytes] | None:
         from marketplace import locale_of
@@ -295,15 +310,12 @@ class _KeptPages:
                     version = content_version()
             except sa.exc.SQLAlchemyError:
                 return None  # the database is away: the app answers with its error page
-        key = (config["DATABASE_URL"], request.host, request.full_path, locale_of(config, session_data), version)
-        body = store.get(key, config["PAGE_CACHE_SECONDS"])
+        body = store.get(_key(config, request, locale_of(config, session_data), version), config["PAGE_CACHE_SECONDS"])
         if body is None:
             return None
-        if _PLACEHOLDER.encode() in body:
-            secret = config.get("WTF_CSRF_SECRET_KEY") or self.app.secret_key
-            token = URLSafeTimedSerializer(secret, salt=self.CSRF_SALT).dumps(
-                session_data[config.get("WTF_CSRF_FIELD_NAME", "csrf_token")])
-            body = body.replace(_PLACEHOLDER.encode(), token.encode())
+        secret = config.get("WTF_CSRF_SECRET_KEY") or self.app.secret_key
+        body = _with_token(body, lambda: URLSafeTimedSerializer(secret, salt=self.CSRF_SALT).dumps(
+            session_data[_csrf_field(config)]))
         headers = [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(body))),
                    ("X-Page-Cache", "hit"), ("Vary", "Cookie"),
                    *headers_for(self.app, request.is_secure).items()]
@@ -322,20 +334,17 @@ def cached_page(view):
         if not _cacheable():
             return view(*args, **kwargs)
         config = current_app.config
-        key = (config["DATABASE_URL"], request.host, request.full_path, str(get_locale()), content_version())
+        key = _key(config, request, str(get_locale()), content_version())
         store = _store()
         body = store.get(key, config["PAGE_CACHE_SECONDS"])
         if body is not None:
-            token = generate_csrf().encode() if _PLACEHOLDER.encode() in body else None
-            response = current_app.response_class(
-                body.replace(_PLACEHOLDER.encode(), token) if token else body, mimetype="text/html"
-            )
+            response = current_app.response_class(_with_token(body, generate_csrf), mimetype="text/html")
             response.headers["X-Page-Cache"] = "hit"
             return response
         response = current_app.make_response(view(*args, **kwargs))
         if response.status_code == 200 and response.mimetype == "text/html" and not response.direct_passthrough:
             body = response.get_data()
-            token = g.get("csrf_token")
+            token = g.get(_csrf_field(config))
             store.put(key, body.replace(token.encode(), _PLACEHOLDER.encode()) if token else body,
                       config["PAGE_CACHE_SECONDS"], config["PAGE_CACHE_MAX_BYTES"])
             response.headers["X-Page-Cache"] = "miss"
